@@ -1,0 +1,74 @@
+"""The ordered detector registry: `parse` asks each in turn and keeps the first hit.
+
+Order matters: the standard formats first (ARF, RFC 3464), then the MTA- and provider-specific
+plain-text formats, generic heuristics last. Each entry satisfies `base.Detector`. A few MTA
+detectors sit before RFC 3464 because their text says more than their DSN part; each one returns
+None unless its own layout is there, and its line below says what it adds.
+"""
+
+from __future__ import annotations
+
+from bot.bounces.detectors import (
+    amazonses,
+    arf,
+    courier,
+    dma,
+    domino,
+    esp,
+    exchange,
+    exim,
+    fml,
+    gateways,
+    generic,
+    gmail,
+    gmx,
+    googlegroups,
+    japanese,
+    mailru,
+    messagingserver,
+    opensmtpd,
+    postfix,
+    qmail,
+    rfc3464,
+    sendmail,
+    verizon,
+    xstyle,
+    yahoo,
+    zoho,
+)
+from bot.bounces.detectors.base import Detector, Extraction, RecipientFacts
+
+DETECTORS: tuple[Detector, ...] = (
+    arf.DETECTOR,
+    # MTAs whose human text says more than their RFC 3464 part (detectors engineer):
+    opensmtpd.DETECTOR,  # DSN without Diagnostic-Code; the text has the server's reply
+    mailru.DETECTOR,  # Exim's layout under a Russian preamble: before exim
+    gmx.DETECTOR,  # Exim-built, its own layout: before exim
+    exim.DETECTOR,  # the text names the SMTP command and the host; the DSN adds only Status
+    sendmail.WITH_DSN,  # the DSN completed from the transcript ("<<< 421", "554 5.3.0 ...")
+    rfc3464.DETECTOR,
+    # MTA formats (detectors engineer): append below, one module per format.
+    # Providers whose layout borrows an MTA's come before that MTA's detector.
+    amazonses.DETECTOR,
+    googlegroups.DETECTOR,
+    gmail.DETECTOR,
+    yahoo.DETECTOR,
+    zoho.DETECTOR,
+    japanese.DETECTOR,
+    qmail.DETECTOR,
+    postfix.DETECTOR,
+    exchange.DETECTOR,
+    domino.DETECTOR,
+    dma.DETECTOR,
+    courier.DETECTOR,
+    esp.DETECTOR,
+    gateways.DETECTOR,
+    messagingserver.DETECTOR,
+    verizon.DETECTOR,
+    fml.DETECTOR,
+    xstyle.DETECTOR,
+    sendmail.DETECTOR,
+    generic.DETECTOR,  # last resort
+)
+
+__all__ = ["DETECTORS", "Detector", "Extraction", "RecipientFacts"]

@@ -1,0 +1,468 @@
+"""Bytes → `MessageView`: the normalised message every detector reads (called by `parse`).
+
+The view is built once per message and never raises: line endings are made LF, headers are
+unfolded and decoded (8-bit bytes as UTF-8 or a guess, RFC 2047 words when they decode), text
+parts are decoded with their declared charset or a guess, HTML is reduced to text, and only
+text-like parts are decoded at all, so a huge binary attachment costs nothing beyond the read cap.
+
+MIME is split here rather than by the stdlib's `email` parser: bounces need only the leaves'
+types and text, and a byte-level split is three times faster and forgiving of the broken
+structure bounces often have (a boundary that never occurs, a multipart with no parts).
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.errors
+import email.header
+import html
+import quopri
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+MAX_TEXT_CHARS = 256 * 1024  # per decoded part: the human text of a bounce is never longer
+MAX_PARTS = 64  # MIME leaves walked; a bomb of nested parts stops here
+MAX_ORIGINAL_CHARS = 64 * 1024  # what is kept of the attached original (headers + start of body)
+
+_FOLD = re.compile(r"\r?\n[ \t]+")
+_SPACES = re.compile(r"[ \t]+")
+_HTML_BREAK = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|/li|li|/h\d)\b[^>]*>", re.IGNORECASE)
+_HTML_DROP = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)")
+_ADDRESS = re.compile(r"<?([^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+?)>?[.,;]?$")
+# Header names that mark a quoted copy of the bounced original.
+_ORIGINAL_MARKERS = frozenset({"message-id", "subject", "from", "received", "to", "date", "return-path",
+                               "dkim-signature", "mime-version", "content-type", "x-mailer", "reply-to",
+                               "delivered-to", "x-original-to", "list-unsubscribe", "x-sender"})
+_ORIGINAL_STRONG = frozenset({"message-id", "received", "from", "subject", "dkim-signature", "return-path"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Headers:
+    """Ordered, case-insensitive, multi-valued header fields with decoded, unfolded values."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    index: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        kept = tuple((name.strip().lower(), value) for name, value in pairs)
+        index: dict[str, list[str]] = {}
+        for name, value in kept:
+            index.setdefault(name, []).append(value)
+        return cls(pairs=kept, index={name: tuple(values) for name, values in index.items()})
+
+    def get(self, name: str, default: str = "") -> str:
+        """The first value of a field, or `default`."""
+        values = self.index.get(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str) -> tuple[str, ...]:
+        return self.index.get(name.lower(), ())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self.index
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.pairs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Part:
+    """One MIME leaf of the bounce (attached messages are leaves too)."""
+
+    content_type: str  # lower case, "text/plain"
+    headers: Headers
+    text: str  # decoded text; for message/rfc822 the enclosed message as text (capped); "" for binary
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryStatus:
+    """A message/delivery-status body (RFC 3464): one per-message block, one block per recipient."""
+
+    per_message: Headers
+    per_recipient: tuple[Headers, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageView:
+    """What detectors read. All text is str with LF line endings."""
+
+    headers: Headers  # the bounce's own header
+    subject: str
+    from_address: str  # bare, lower case; "" if none
+    content_type: str  # lower case, "multipart/report"
+    report_type: str  # lower case report-type parameter; "" when not multipart/report
+    parts: tuple[Part, ...]  # MIME leaves in order (one part, the body, for a single-part message)
+    text: str  # human-readable text: text/plain parts (or HTML reduced to text), joined
+    # Sisimai-style flattened body: `text`, then each machine-readable part after a line
+    # "Content-Type: message/delivery-status" (or message/feedback-report, message/rfc822,
+    # text/rfc822-headers) and a blank line, so ports of line-oriented parsers work on one string.
+    body: str
+    delivery_status: DeliveryStatus | None  # the first message/delivery-status part, parsed
+    feedback_report: Headers | None  # the message/feedback-report fields (ARF)
+    original: Headers | None  # headers of the bounced original: attached or quoted inline
+    original_text: str  # the original as attached or quoted (headers and start of body), capped
+    truncated: bool  # the raw message was cut at the read cap
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name)
+
+
+def read_message(raw: bytes, *, max_bytes: int) -> MessageView:
+    """Build the view of `raw`, read up to `max_bytes`; never raises on malformed mail."""
+    truncated = len(raw) > max_bytes
+    data = normalise_newlines(raw[:max_bytes] if truncated else raw)
+    top = _entity(data)
+    headers = top.headers
+    parts = tuple(_leaves(top))
+    text = _human_text(parts)
+    status_part = next((p for p in parts if p.content_type in _DSN_TYPES), None)
+    feedback_part = next((p for p in parts if p.content_type == "message/feedback-report"), None)
+    original_part = next((p for p in parts if p.content_type in _ORIGINAL_TYPES), None)
+    original_text = original_part.text if original_part is not None else quoted_header_block(text)
+    original = parse_header_block(original_text) if original_text else None
+    return MessageView(
+        headers=headers,
+        subject=headers.get("subject"),
+        from_address=first_address(headers.get("from")),
+        content_type=top.content_type,
+        report_type=top.params.get("report-type", "").lower() if top.content_type == "multipart/report" else "",
+        parts=parts,
+        text=text,
+        body=_flatten(text, parts),
+        delivery_status=parse_delivery_status(status_part.text) if status_part is not None else None,
+        feedback_report=parse_header_block(feedback_part.text) if feedback_part is not None else None,
+        original=original or None,
+        original_text=original_text,
+        truncated=truncated,
+    )
+
+
+_DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_ORIGINAL_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/global",
+                             "message/global-headers", "message/partial"})
+_MACHINE_TYPES = _DSN_TYPES | _ORIGINAL_TYPES | {"message/feedback-report"}
+_TEXT_LIKE = _MACHINE_TYPES | {"text/plain", "text/html", "text/enriched"}
+_PARAM = re.compile(r';\s*([A-Za-z0-9*_.-]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)')
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Entity:
+    """One MIME entity as split from the bytes: its header, type and undecoded body."""
+
+    headers: Headers
+    content_type: str
+    params: dict[str, str]
+    body: bytes
+
+
+def normalise_newlines(data: bytes) -> bytes:
+    if b"\r" not in data:
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _entity(data: bytes, default_type: str = "text/plain") -> _Entity:
+    """Split header from body (a message without a blank line is all header) and read the type."""
+    if data.startswith(b"\n"):
+        head, body = b"", data[1:]
+    else:
+        head, sep, body = data.partition(b"\n\n")
+        if not sep and not _looks_like_header(head):
+            head, body = b"", data
+    headers = Headers.of(_header_fields(head))
+    content_type, params = _content_type(headers.get("content-type"), default_type)
+    return _Entity(headers=headers, content_type=content_type, params=params, body=body)
+
+
+def _looks_like_header(block: bytes) -> bool:
+    first = block.split(b"\n", 1)[0]
+    return b":" in first and b" " not in first.split(b":", 1)[0]
+
+
+def _header_fields(head: bytes) -> list[tuple[str, str]]:
+    return _fields(decode_bytes(head, None))
+
+
+def _content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
+    main, _, rest = value.partition(";")
+    ctype = main.strip().lower()
+    if "/" not in ctype or " " in ctype:
+        ctype = default
+    params: dict[str, str] = {}
+    for key, raw in _PARAM.findall(";" + rest):
+        params.setdefault(key.lower(), raw.strip('"').replace('\\"', '"'))
+    return ctype, params
+
+
+def decode_header_value(value: bytes | str) -> str:
+    """Unfold and decode one header value: 8-bit bytes as UTF-8 (or a guess), RFC 2047 words."""
+    text = value if isinstance(value, str) else decode_bytes(value, None)
+    if "\n" in text:
+        text = _FOLD.sub(" ", text).replace("\n", " ")
+    if "=?" in text:
+        text = _decode_words(text)
+    return text.strip()
+
+
+def _decode_words(text: str) -> str:
+    try:
+        chunks = email.header.decode_header(text)
+    except (ValueError, LookupError, UnicodeError, binascii.Error, AssertionError, email.errors.MessageError):
+        return text
+    out: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(decode_bytes(chunk, charset))
+    return "".join(out)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, else UTF-8, else a guess; bad bytes become U+FFFD."""
+    if data.isascii():
+        return data.decode("ascii")
+    if charset:
+        name = charset.strip().strip('"').lower()
+        if name not in ("unknown-8bit", "x-unknown", "us-ascii", "ascii", "default", ""):
+            try:
+                return data.decode(name, "replace")
+            except (LookupError, UnicodeError, ValueError):
+                pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x1b$" in data:  # ISO-2022-JP escape sequences (Japanese carriers)
+        try:
+            return data.decode("iso-2022-jp", "replace")
+        except (LookupError, UnicodeError):
+            pass
+    return data.decode("cp1252", "replace")
+
+
+def first_address(value: str) -> str:
+    """The bare address in a From/To-like value, lower case; "" if none."""
+    if not value:
+        return ""
+    start = value.rfind("<")
+    if start >= 0:
+        end = value.find(">", start)
+        candidate = value[start + 1 : end if end > 0 else None].strip()
+        if "@" in candidate:
+            return candidate.lower()
+    for token in value.replace(",", " ").split():
+        match = _ADDRESS.match(token)
+        if match:
+            return match.group(1).strip("<>").lower()
+    return ""
+
+
+def _leaves(top: _Entity) -> Iterator[Part]:
+    """The MIME leaves, depth first; attached messages are leaves (their inside is not walked)."""
+    count = 0
+    stack: list[tuple[_Entity, int]] = [(top, 0)]
+    while stack and count < MAX_PARTS:
+        node, depth = stack.pop()
+        boundary = node.params.get("boundary", "")
+        if node.content_type.startswith("multipart/") and boundary and depth < MAX_DEPTH:
+            children = _split_multipart(node.body, boundary, node.content_type)
+            if not children:  # the declared boundary never occurs: try the one the body uses
+                guessed = _guess_boundary(node.body)
+                children = _split_multipart(node.body, guessed, node.content_type) if guessed else []
+            if children:
+                stack.extend((child, depth + 1) for child in reversed(children))
+                continue
+        if node.content_type.startswith("multipart/"):
+            node = replace(node, content_type="text/plain")  # no structure survives: read it as text
+        count += 1
+        yield Part(content_type=node.content_type, headers=node.headers if node is not top else Headers(),
+                   text=_part_text(node), filename=_filename(node))
+
+
+# A delimiter line: "--" and a token, used at least twice in the body.
+_DELIMITER = re.compile(rb"^--([^\s-][^\s]{4,69})[ \t]*$", re.MULTILINE)
+
+
+def _guess_boundary(body: bytes) -> str:
+    counts: dict[bytes, int] = {}
+    for match in _DELIMITER.finditer(body[:MAX_TEXT_CHARS]):
+        token = match.group(1).removesuffix(b"--")
+        counts[token] = counts.get(token, 0) + 1
+        if counts[token] >= 2:
+            return token.decode("utf-8", "replace")
+    return ""
+
+
+def _split_multipart(body: bytes, boundary: str, ctype: str) -> list[_Entity]:
+    delimiter = b"--" + boundary.encode("utf-8", "replace")
+    default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
+    chunks = body.split(b"\n" + delimiter)
+    if body.startswith(delimiter):
+        chunks[0:1] = [b"", chunks[0][len(delimiter) :]]
+    if len(chunks) < 2:
+        return []  # the boundary never occurs: the caller reads the body as text
+    parts: list[_Entity] = []
+    for chunk in chunks[1 : MAX_PARTS + 1]:
+        if chunk.startswith(b"--"):
+            break  # closing delimiter
+        _, _, content = chunk.partition(b"\n")  # rest of the delimiter line (padding)
+        parts.append(_entity(content, default))
+    return parts
+
+
+def _filename(node: _Entity) -> str | None:
+    disposition = node.headers.get("content-disposition")
+    name = _content_type("x/x;" + disposition.partition(";")[2], "x/x")[1].get("filename") if disposition else None
+    return name or node.params.get("name") or None
+
+
+def _part_text(node: _Entity) -> str:
+    ctype = node.content_type
+    if ctype not in _TEXT_LIKE and not ctype.startswith("text/"):
+        return ""
+    data = _transfer_decoded(node)
+    if ctype in _ORIGINAL_TYPES:
+        return decode_bytes(data[: MAX_ORIGINAL_CHARS], None)
+    return decode_bytes(data[: MAX_TEXT_CHARS * 2], node.params.get("charset"))[:MAX_TEXT_CHARS]
+
+
+def _transfer_decoded(node: _Entity) -> bytes:
+    encoding = node.headers.get("content-transfer-encoding").strip().lower()
+    body = node.body
+    if encoding == "base64":
+        try:
+            return binascii.a2b_base64(_B64_JUNK.sub(b"", body[: MAX_TEXT_CHARS * 3]) + b"==")
+        except (binascii.Error, ValueError):
+            return body
+    if encoding == "quoted-printable":
+        try:
+            return quopri.decodestring(body[: MAX_TEXT_CHARS * 3])
+        except (binascii.Error, ValueError):
+            return body
+    return body
+
+
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+
+
+def _human_text(parts: tuple[Part, ...]) -> str:
+    plain = [p.text for p in parts if p.content_type == "text/plain" and p.text]
+    if plain:
+        return "\n".join(plain)
+    htmls = [html_to_text(p.text) for p in parts if p.content_type == "text/html" and p.text]
+    if htmls:
+        return "\n".join(htmls)
+    others = [p.text for p in parts if p.text and p.content_type not in _MACHINE_TYPES]
+    return "\n".join(others)
+
+
+def html_to_text(markup: str) -> str:
+    text = _HTML_DROP.sub("", markup)
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+def _flatten(text: str, parts: tuple[Part, ...]) -> str:
+    chunks = [text]
+    for part in parts:
+        if part.content_type in _MACHINE_TYPES and part.text:
+            chunks.append(f"\nContent-Type: {part.content_type}\n\n{part.text}")
+    return "\n".join(chunks)
+
+
+def parse_header_block(text: str) -> Headers:
+    """Parse "Name: value" lines with continuation lines, up to the first blank line."""
+    return Headers.of(_fields(text.split("\n\n", 1)[0]))
+
+
+# "Name: value" and its continuation lines; lines that are neither (garbage, an mbox "From "
+# line, a continuation without a field) are skipped.
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9_-]{0,60})[ \t]*:[ \t]*([^\n]*(?:\n[ \t]+[^\n]*)*)", re.MULTILINE)
+
+
+def _fields(block: str) -> list[tuple[str, str]]:
+    return [(name, _field_value(value)) for name, value in _FIELD.findall(block)]
+
+
+def _field_value(value: str) -> str:
+    if "\n" in value:
+        value = " ".join(piece.strip() for piece in value.split("\n"))
+    if "=?" in value:
+        value = _decode_words(value)
+    return value.strip()
+
+
+def parse_delivery_status(text: str) -> DeliveryStatus:
+    """Split RFC 3464 fields into the per-message block and one block per recipient.
+
+    Blocks are separated by blank lines; a block without a recipient field is merged into its
+    neighbour, which copes with MTAs that put a blank line inside a recipient's fields.
+    """
+    blocks = [Headers.of(_fields(b)) for b in re.split(r"\n[ \t]*\n", text.strip()) if b.strip()]
+    blocks = [b for b in blocks if b]
+    per_message = Headers()
+    recipients: list[Headers] = []
+    for block in blocks:
+        is_recipient = "final-recipient" in block or "original-recipient" in block
+        if is_recipient:
+            recipients.append(block)
+        elif recipients:
+            recipients[-1] = Headers.of((*recipients[-1].pairs, *block.pairs))
+        else:
+            per_message = Headers.of((*per_message.pairs, *block.pairs))
+    return DeliveryStatus(per_message=per_message, per_recipient=tuple(recipients))
+
+
+def quoted_header_block(text: str) -> str:
+    """The first run of lines in `text` that looks like a quoted copy of the original's header."""
+    lines = text.split("\n")
+    total = len(lines)
+    i = 0
+    while i < total:
+        stripped = lines[i].lstrip(" \t>|")
+        match = _HEADER_LINE.match(stripped)
+        if match is None or match.group(1).lower() not in _ORIGINAL_MARKERS:
+            i += 1
+            continue
+        block, names, j = _collect_block(lines, i)
+        if len(names & _ORIGINAL_MARKERS) >= 2 and names & _ORIGINAL_STRONG:
+            return "\n".join(block)
+        i = max(j, i + 1)
+    return ""
+
+
+def _collect_block(lines: list[str], start: int) -> tuple[list[str], set[str], int]:
+    block: list[str] = []
+    names: set[str] = set()
+    j = start
+    while j < len(lines) and len(block) < 200:
+        line = lines[j]
+        stripped = line.lstrip(" \t>|")
+        if not stripped.strip():
+            break
+        match = _HEADER_LINE.match(stripped)
+        if match is not None and " " not in match.group(1):
+            names.add(match.group(1).lower())
+            block.append(stripped)
+        elif block and line[:1] in " \t>":
+            block.append(" " + stripped.strip())
+        else:
+            break
+        j += 1
+    return block, names, j
+
+
+def squeeze(text: str) -> str:
+    """One line, runs of whitespace as one space."""
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()

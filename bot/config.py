@@ -1,0 +1,285 @@
+"""TOML config → validated, typed settings; secrets are read from the environment here only.
+
+Called by the CLI entry point once; everything below receives a `Settings` (or a part of it).
+A bad value raises `ConfigError` with a message naming the key, e.g. "[monitor] window: ...".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: object) -> timedelta:
+    """'45s', '2m', '1h', '90d', or a number of seconds → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '45s', '2m', '1h' or '90d'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as '45s', '2m', '1h' or '90d', got {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///bouncecheck.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite://", "postgresql")):
+            raise ValueError("expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return url
+
+
+class MailboxSettings(_Section):
+    name: str
+    # IMAP source
+    host: str = ""
+    port: int | None = None
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    ca_file: str = ""
+    username: str = ""
+    password_env: str = ""
+    auth: Literal["password", "xoauth2"] = "password"
+    oauth2_token_env: str = ""
+    oauth2_token_command: str = ""
+    folders: tuple[str, ...] = ("INBOX",)
+    timeout: Duration = timedelta(seconds=30)
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    backfill: Duration = timedelta(days=7)
+    idle: bool = False
+    archive_folder: str = ""
+    # local source: a Maildir folder or an mbox file instead of IMAP
+    path: str = ""
+    # both
+    max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=4096)
+
+    @field_validator("folders")
+    @classmethod
+    def _some_folder(cls, folders: tuple[str, ...]) -> tuple[str, ...]:
+        if not folders or any(not f.strip() for f in folders):
+            raise ValueError("list at least one non-empty folder name")
+        return folders
+
+    @property
+    def is_local(self) -> bool:
+        return bool(self.path)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class ScheduleSettings(_Section):
+    scan_interval: Duration = timedelta(minutes=2)
+    recheck_interval: Duration = timedelta(minutes=15)
+    reputation_interval: Duration = timedelta(hours=1)
+    retention: Duration = timedelta(days=90)
+    deliver_interval: Duration = timedelta(seconds=5)
+
+
+class MonitorSettings(_Section):
+    domains: tuple[str, ...] = ()
+    sending_ips: tuple[str, ...] = ()
+    sending_hosts: tuple[str, ...] = ()
+    dkim_domains: tuple[str, ...] = ()
+    window: Duration = timedelta(hours=1)
+    alert_bounces: int = Field(default=50, ge=1)
+    resolve_after: Duration = timedelta(hours=2)
+    baseline_days: int = Field(default=7, ge=0, le=60)
+    baseline_factor: float = Field(default=3.0, ge=1.0)
+    grew_factor: float = Field(default=1.5, gt=1.0)
+    followup_floor: Duration = timedelta(minutes=15)
+
+    @field_validator("domains", "sending_hosts", "dkim_domains")
+    @classmethod
+    def _lower(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n.strip().lower().rstrip(".") for n in names if n.strip())
+
+    @field_validator("sending_ips")
+    @classmethod
+    def _ips(cls, ips: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for ip in ips:
+            try:
+                out.append(str(ipaddress.ip_network(ip.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"{ip!r} is not an IP address or network") from None
+        return tuple(o.removesuffix("/32").removesuffix("/128") for o in out)
+
+
+class ZoneOverride(_Section):
+    """A user-defined zone, or a change to a built-in one (matched by `zone`)."""
+
+    zone: str
+    name: str = ""
+    type: Literal["ip", "domain"] = "ip"
+    enabled: bool = True
+    informational: bool = False
+    delist_url: str = ""
+    codes: dict[str, str] = Field(default_factory=dict)  # "127.0.0.2" → meaning
+
+
+class DNSSettings(_Section):
+    nameservers: tuple[str, ...] = ()
+    timeout: Duration = timedelta(seconds=2)
+    spamhaus_dqs_key_env: str = ""
+    zones: tuple[ZoneOverride, ...] = ()
+    disable_zones: tuple[str, ...] = ()
+    queries_per_second_per_zone: float = Field(default=20.0, gt=0)
+
+    @field_validator("nameservers")
+    @classmethod
+    def _host_port(cls, servers: tuple[str, ...]) -> tuple[str, ...]:
+        for server in servers:
+            host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
+            try:
+                ipaddress.ip_address(host or server)
+            except ValueError:
+                raise ValueError(f"{server!r}: expected an IP address, optionally with :port") from None
+            if port and not (port.isdigit() and 0 < int(port) < 65536):
+                raise ValueError(f"{server!r}: bad port") from None
+        return servers
+
+
+class SlackSettings(_Section):
+    mode: Literal["socket", "http"] = "socket"
+    channel: str = ""
+    api_url: str = "https://slack.com/api/"
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=3000, ge=1, le=65535)
+    allowed_channels: tuple[str, ...] = ()
+    allowed_users: tuple[str, ...] = ()
+    commands_per_minute: int = Field(default=6, ge=1)
+
+    @field_validator("api_url")
+    @classmethod
+    def _slash(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("expected an http(s) URL")
+        return url if url.endswith("/") else url + "/"
+
+
+class Settings(_Section):
+    storage: StorageSettings = StorageSettings()
+    mailboxes: tuple[MailboxSettings, ...] = ()
+    schedule: ScheduleSettings = ScheduleSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    dns: DNSSettings = DNSSettings()
+    slack: SlackSettings = SlackSettings()
+    source_path: str = ""  # the file these came from, for messages
+
+    @field_validator("mailboxes")
+    @classmethod
+    def _unique_names(cls, boxes: tuple[MailboxSettings, ...]) -> tuple[MailboxSettings, ...]:
+        names = [b.name for b in boxes]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"mailbox names must be unique: {', '.join(dupes)}")
+        for box in boxes:
+            if not box.path and not box.host:
+                raise ValueError(f"mailbox {box.name!r}: set host (IMAP) or path (Maildir/mbox)")
+            if box.security == "plain" and box.host and not _is_loopback(box.host):
+                raise ValueError(f"mailbox {box.name!r}: security = 'plain' is allowed to loopback only")
+        return boxes
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    """('monitor', 'window') → '[monitor] window'; ('mailboxes', 0, 'port') → '[[mailboxes]] #1 port'."""
+    if not loc:
+        return "config"
+    head, rest = str(loc[0]), list(loc[1:])
+    if head == "mailboxes" and rest and isinstance(rest[0], int):
+        index = int(rest.pop(0))
+        boxes = data.get("mailboxes") or []
+        name = boxes[index].get("name") if index < len(boxes) and isinstance(boxes[index], dict) else None
+        prefix = f"[[mailboxes]] {name!r}" if name else f"[[mailboxes]] #{index + 1}"
+    elif rest:
+        prefix = f"[{head}]"
+    else:
+        return head
+    return " ".join([prefix, *(str(p) for p in rest)]) if rest else prefix
+
+
+def settings_from_mapping(data: Mapping[str, Any], source: str = "config") -> Settings:
+    try:
+        return Settings.model_validate({**data, "source_path": source})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (typo?)"
+        raise ConfigError(f"{source}: {_key_path(tuple(first['loc']), data)}: {message}") from None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a TOML file; every failure is a ConfigError naming the file and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return settings_from_mapping(data, str(path))
+
+
+def resolve_config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
+    """--config, then $BOUNCECHECK_CONFIG, then ./config.toml."""
+    return Path(explicit or environ.get("BOUNCECHECK_CONFIG") or "config.toml")
+
+
+def secret(environ: Mapping[str, str], env_name: str, key: str) -> str:
+    """The value of the environment variable a `*_env` key names; ConfigError if unset."""
+    if not env_name:
+        raise ConfigError(f"{key} is empty: name the environment variable that holds the secret")
+    value = environ.get(env_name, "")
+    if not value:
+        raise ConfigError(f"{key}: environment variable {env_name} is not set")
+    return value
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment; the one place secrets are read from."""
+    return os.environ

@@ -1,0 +1,90 @@
+"""Open the store at `[storage] url` and bring its schema up to date with versioned migrations.
+
+Migrations are an ordered list of steps, each run once inside a transaction and recorded in
+`schema_version`; a new schema change is a new step appended at the end, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import StoreError
+from bot.store import schema
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[Connection], None]
+
+_MIGRATION_LOCK = 0x626F756E6365  # "bounce": the pg_advisory_xact_lock key every instance waits on
+
+
+def _v1_initial(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables
+                                             if t is not schema.schema_version])
+
+
+MIGRATIONS: tuple[tuple[int, Migration], ...] = ((1, _v1_initial),)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the Slack listeners read while a scan writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url` with the schema migrated to the newest version."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")  # the driver we install
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the store at {_redact(url)}: {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0]}") from exc
+    return engine
+
+
+def migrate(engine: Engine) -> int:
+    """Apply the missing migration steps; returns the version now in force.
+
+    Several instances may start at once against one PostgreSQL: a transaction-scoped advisory lock
+    makes the others wait, then find the steps applied. PostgreSQL DDL is transactional, so all the
+    steps and their `schema_version` rows commit together or not at all.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+        schema.schema_version.create(conn, checkfirst=True)
+        applied = set(conn.scalars(select(schema.schema_version.c.version)))
+        for version, step in MIGRATIONS:
+            if version in applied:
+                continue
+            step(conn)
+            conn.execute(schema.schema_version.insert().values(version=version, applied_at=datetime.now(UTC)))
+            log.info("store migrated to schema version %d", version)
+    return MIGRATIONS[-1][0]
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before it reaches a log or a message."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, creds = head.partition("://")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{tail}" if ":" in creds else url

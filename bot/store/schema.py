@@ -1,0 +1,214 @@
+"""SQLAlchemy Core tables: the whole persistent state of the bot, one definition for SQLite and PostgreSQL.
+
+Owned by section: scan state and bounces (ingestion), reputation history (reputation watch),
+incidents and their events (monitor), outbox (Slack delivery), leases (scale-out).
+Times are stored as timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite needs INTEGER for autoincrement rowids
+UTC = DateTime(timezone=True)
+
+# --------------------------------------------------------------------------- ingestion
+
+folder_state = Table(
+    "folder_state",
+    metadata,
+    Column("mailbox", String(200), primary_key=True),
+    Column("folder", String(500), primary_key=True),
+    Column("uidvalidity", BigInteger, nullable=True),
+    Column("last_uid", BigInteger, nullable=False, server_default="0"),
+    Column("last_scan_at", UTC, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", UTC, nullable=True),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_until", UTC, nullable=True),
+)
+
+# One row per message ever read: the seen-marker that keeps scans exact across UIDVALIDITY resets.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mailbox", String(200), nullable=False),
+    Column("folder", String(500), nullable=False),
+    Column("uidvalidity", BigInteger, nullable=True),
+    Column("uid", BigInteger, nullable=True),
+    Column("message_id", String(998), nullable=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("received_at", UTC, nullable=False),  # the bounce's Date, else INTERNALDATE, else scan time
+    Column("scanned_at", UTC, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("mta", String(50), nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("truncated", Boolean, nullable=False, server_default=text("false")),
+    Column("error", Text, nullable=True),  # unparsable: why
+    UniqueConstraint("mailbox", "content_hash", name="uq_messages_mailbox_hash"),
+)
+Index("ix_messages_scanned_at", messages.c.scanned_at)
+
+# One row per failed recipient of a bounce.
+bounces = Table(
+    "bounces",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("message_row", Id, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("domain", String(255), nullable=True),  # our sending domain it counts for (None: not ours)
+    Column("occurred_at", UTC, nullable=False),
+    Column("recipient", String(512), nullable=False),
+    Column("recipient_domain", String(255), nullable=True),
+    Column("action", String(10), nullable=False),
+    Column("status", String(12), nullable=True),
+    Column("reply_code", String(3), nullable=True),
+    Column("reason", String(30), nullable=False),
+    Column("hard", Boolean, nullable=False),
+    Column("diagnostic", Text, nullable=True),
+    Column("remote_mta", String(255), nullable=True),
+    Column("reporting_mta", String(255), nullable=True),
+    Column("sender", String(512), nullable=True),  # the bounced original's From address
+    Column("ours", Boolean, nullable=True),
+    Column("first_hop_ip", String(45), nullable=True),
+    Column("cited_blocklists", String(1000), nullable=True),  # space-separated zone names
+)
+Index("ix_bounces_domain_time", bounces.c.domain, bounces.c.occurred_at)
+Index("ix_bounces_time", bounces.c.occurred_at)
+
+# --------------------------------------------------------------------------- reputation watch
+
+# One row per check of a monitored domain (blacklist watch, recheck): verdict and SPF/DMARC posture.
+reputation_runs = Table(
+    "reputation_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain", String(255), nullable=False),
+    Column("checked_at", UTC, nullable=False),
+    Column("verdict", String(12), nullable=False),
+    Column("posture", JSON, nullable=True),
+    Column("broken_zones", JSON, nullable=True),
+    Column("notes", JSON, nullable=True),
+)
+Index("ix_reputation_runs_domain_time", reputation_runs.c.domain, reputation_runs.c.checked_at)
+
+# One row per (target, zone) of a run: the history that shows when a listing began.
+reputation_checks = Table(
+    "reputation_checks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("reputation_runs.id", ondelete="CASCADE"), nullable=True),
+    Column("domain", String(255), nullable=False),  # the monitored domain the check was for
+    Column("target", String(255), nullable=False),  # the IP or domain looked up
+    Column("target_type", String(6), nullable=False, server_default="ip"),  # "ip" | "domain"
+    Column("sources", String(100), nullable=True),  # where the IP came from: "config spf mx"
+    Column("zone", String(255), nullable=False),
+    Column("list_name", String(100), nullable=True),
+    Column("status", String(12), nullable=False),
+    Column("codes", String(255), nullable=True),
+    Column("meaning", Text, nullable=True),
+    Column("txt", Text, nullable=True),
+    Column("delist_url", String(500), nullable=True),
+    Column("informational", Boolean, nullable=False, server_default=text("false")),
+    Column("checked_at", UTC, nullable=False),
+)
+Index("ix_reputation_domain_time", reputation_checks.c.domain, reputation_checks.c.checked_at)
+Index("ix_reputation_checks_run", reputation_checks.c.run_id)
+
+# --------------------------------------------------------------------------- incidents
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain", String(255), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("cause", String(30), nullable=False),
+    Column("opened_at", UTC, nullable=False),
+    Column("updated_at", UTC, nullable=False),
+    Column("resolved_at", UTC, nullable=True),
+    Column("resolved_by", String(100), nullable=True),
+    Column("bounces_in_window", Integer, nullable=False, server_default="0"),
+    Column("threshold", Integer, nullable=False, server_default="0"),
+    Column("peak", Integer, nullable=False, server_default="0"),
+    Column("last_posted_count", Integer, nullable=False, server_default="0"),
+    Column("last_posted_at", UTC, nullable=True),
+    Column("below_since", UTC, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("acknowledged_at", UTC, nullable=True),
+    Column("snoozed_until", UTC, nullable=True),
+    Column("listings", JSON, nullable=True),
+    Column("diagnosis", JSON, nullable=True),
+    Column("top_reasons", JSON, nullable=True),
+    Column("slack_channel", String(50), nullable=True),
+    Column("slack_ts", String(50), nullable=True),
+)
+# The one-open-incident-per-domain rule, enforced by the database for several instances.
+Index(
+    "uq_incidents_one_open_per_domain",
+    incidents.c.domain,
+    unique=True,
+    sqlite_where=text("state != 'resolved'"),
+    postgresql_where=text("state != 'resolved'"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("incident_id", Id, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UTC, nullable=False),
+    Column("actor", String(100), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("data", JSON, nullable=True),
+)
+Index("ix_incident_events_incident", incident_events.c.incident_id)
+
+# --------------------------------------------------------------------------- Slack outbox
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("incident_id", Id, ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(20), nullable=False),  # post_card / update_card / post_thread / upload
+    Column("channel", String(50), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTC, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTC, nullable=False),
+    Column("delivered_at", UTC, nullable=True),
+    Column("ts", String(50), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_until", UTC, nullable=True),
+)
+Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.next_attempt_at)
+
+# --------------------------------------------------------------------------- bookkeeping
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", UTC, nullable=False),
+)

@@ -1,0 +1,193 @@
+"""The MTA-format detectors over our own sample bounces: one table, one row per fixture, plus a
+conformance test every registered detector must pass (None for what is not a bounce, never raising).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.bounces import parse
+from bot.bounces.detectors import DETECTORS
+from bot.bounces.detectors.base import Detector
+from bot.bounces.message import MessageView, read_message
+from bot.models import Action, Kind
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
+
+F, D = Action.FAILED, Action.DELAYED
+Row = tuple[str, Action, str | None, str | None, str, bool]  # address, action, status, reply, reason, hard
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Want:
+    mta: str
+    recipients: tuple[Row, ...]
+    kind: Kind = Kind.BOUNCE
+
+
+def unknown(address: str = "kijitora@example.org", status: str | None = "5.1.1",
+            reply: str | None = "550") -> Row:
+    return (address, F, status, reply, "userunknown", True)
+
+
+def full(address: str = "kijitora@example.org", reply: str | None = "552") -> Row:
+    return (address, F, "5.2.2", reply, "mailboxfull", False)
+
+
+CASES: dict[str, Want] = {
+    "exim-rcpt-userunknown.eml": Want(mta="exim", recipients=(unknown(), full("sabatora@example.org"))),
+    "exim-delayed.eml": Want(mta="exim", recipients=(("mikeneko@example.org", D, "4.2.2", "452", "mailboxfull",
+                                                      False),)),
+    "exim-dsn-save-to.eml": Want(mta="exim", recipients=(("kijitora@example.org", F, "5.0.0", None, "mailboxfull",
+                                                           False),)),
+    "qmail-userunknown.eml": Want(mta="qmail", recipients=(
+        unknown(), ("tora@nowhere.example.org", F, "5.1.2", None, "hostunknown", True))),
+    "postfix-legacy-userunknown.eml": Want(mta="postfix", recipients=(unknown(),)),
+    "sendmail-transcript.eml": Want(mta="sendmail", recipients=(unknown(),)),
+    "sendmail-dsn-transcript.eml": Want(mta="sendmail", recipients=(
+        ("kijitora@example.org", F, "5.3.0", "554", "mailererror", False),)),
+    "gmail-legacy-state14.eml": Want(mta="gmail", recipients=(unknown(),)),
+    "gmail-delayed.eml": Want(mta="gmail", recipients=(("neko@slow.example.org", D, None, None, "expired", False),)),
+    "googlegroups-rejected.eml": Want(mta="googlegroups", recipients=(
+        ("cats@googlegroups.com", F, None, None, "rejected", False),)),
+    "yahoo-mailboxfull.eml": Want(mta="yahoo", recipients=(full(),)),
+    "zoho-userunknown.eml": Want(mta="zoho", recipients=(unknown(),)),
+    "gmx-mailboxfull.eml": Want(mta="gmx", recipients=(full(),)),
+    "mailru-userunknown.eml": Want(mta="mailru", recipients=(unknown(),)),
+    "dma-expired.eml": Want(mta="dma", recipients=(("kijitora@example.org", F, None, None, "expired", False),)),
+    "opensmtpd-userunknown.eml": Want(mta="opensmtpd", recipients=(unknown(), full("tora@example.org"))),
+    "exchange2003-userunknown.eml": Want(mta="exchange", recipients=(unknown(status=None, reply=None),)),
+    "exchange-o365-text.eml": Want(mta="exchange", recipients=(unknown(status="5.1.10"),)),
+    "domino-userunknown.eml": Want(mta="domino", recipients=(unknown(status=None, reply=None),)),
+    "amazonses-json-bounce.eml": Want(mta="amazonses", recipients=(unknown(),)),
+    "japanese-ezweb-userunknown.eml": Want(mta="japanese_carrier", recipients=(unknown(),)),
+    "gateway-interscan.eml": Want(mta="interscan", recipients=(unknown(),)),
+    "gateway-imail.eml": Want(mta="imail", recipients=(unknown(status=None, reply=None),)),
+    "gateway-mailfoundry.eml": Want(mta="mailfoundry", recipients=(full(),)),
+    "xstyle-qmail-clone.eml": Want(mta="x-qmail-clone", recipients=(unknown(),)),
+    "xstyle-rejected-recipient.eml": Want(mta="x-rejected-recipient", recipients=(unknown(),)),
+    "courier-userunknown.eml": Want(mta="courier", recipients=(unknown(),)),
+    "esp-sendgrid.eml": Want(mta="sendgrid", recipients=(unknown(),)),
+    "esp-mailgun.eml": Want(mta="mailgun", recipients=(unknown(),)),
+    "gateway-barracuda.eml": Want(mta="barracuda", recipients=(
+        ("kijitora@example.org", F, None, None, "spamdetected", False),)),
+    "gateway-messagelabs.eml": Want(mta="messagelabs", recipients=(unknown(),)),
+    "postfix-yandex-ru.eml": Want(mta="postfix", recipients=(full(),)),  # Yandex writes Postfix's layout
+    # AOL (like Yahoo Inc., Apple iCloud, Barracuda, MessageLabs) attaches an RFC 3464 part: rfc3464 reads it
+    "aol-dsn-mailboxfull.eml": Want(mta="rfc3464", recipients=(full(),)),
+    "fml-loop-alert.eml": Want(mta="fml", recipients=(
+        ("cats@lists.example.org", F, None, None, "systemerror", False),)),
+    "messagingserver-userunknown.eml": Want(mta="messagingserver", recipients=(unknown(),)),
+    "verizon-userunknown.eml": Want(mta="verizon", recipients=(unknown("2025550100@vtext.com", status=None),)),
+    "generic-report-unavailable.eml": Want(mta="generic", recipients=(
+        ("kijitora@example.org", F, None, None, "onhold", False),)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES), ids=lambda n: n.removesuffix(".eml"))
+def test_detector_reads_its_format(name: str) -> None:
+    want = CASES[name]
+    report = parse((FIXTURES / name).read_bytes(), strict=True)
+    assert report.kind is want.kind
+    assert report.mta == want.mta
+    got = tuple((r.address, r.action, r.status, r.reply_code, r.reason.value, r.hard) for r in report.recipients)
+    assert got == want.recipients
+    assert all(r.diagnostic for r in report.recipients)
+
+
+def test_every_mta_fixture_is_in_the_table() -> None:
+    mta_prefixes = {name.split("-", 1)[0] for name in CASES}
+    on_disk = {p.name for p in FIXTURES.glob("*.eml") if p.name.split("-", 1)[0] in mta_prefixes}
+    assert on_disk == set(CASES)
+
+
+# --------------------------------------------------------------------------- registry conformance
+
+PLAIN = (
+    b"From: Alice <alice@example.org>\nTo: bob@example.com\nSubject: Lunch on Friday?\n"
+    b"Message-ID: <lunch-1@example.org>\nDate: Tue, 10 Mar 2026 12:00:00 +0000\n\n"
+    b"Hi Bob,\n\nare you free for lunch on Friday? The usual place at 12:30.\n\nAlice\n"
+)
+NOT_BOUNCES = {
+    "plain": PLAIN,
+    "empty": b"",
+    "headers-only": b"From: alice@example.org\nSubject: hi\n",
+    "ordinary-fixture": (FIXTURES / "ordinary-mail.eml").read_bytes(),
+    "autoreply-fixture": (FIXTURES / "autoreply-out-of-office.eml").read_bytes(),
+}
+
+
+def _ids(detector: Detector) -> str:
+    return detector.name
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=_ids)
+@pytest.mark.parametrize("sample", sorted(NOT_BOUNCES))
+def test_detector_says_none_for_what_is_not_a_bounce(detector: Detector, sample: str) -> None:
+    assert isinstance(detector, Detector)
+    assert detector.detect(read_message(NOT_BOUNCES[sample], max_bytes=1 << 20)) is None
+
+
+def _garbage() -> list[bytes]:
+    rng = random.Random(20260310)
+    samples = [bytes(rng.randrange(256) for _ in range(size)) for size in (1, 17, 512, 4096)]
+    for path in sorted(FIXTURES.glob("*.eml")):
+        raw = path.read_bytes()
+        samples.append(raw[: len(raw) // 2])  # truncated mid-message
+        mutated = bytearray(raw)
+        for _ in range(max(1, len(raw) // 50)):  # flip a byte in every fifty
+            mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+        samples.append(bytes(mutated))
+    samples.append(b"Subject: x\n\n" + b"  a@b.c\n    550 5.1.1\n" * 2000)  # many recipient-like lines
+    samples.append(b"From: MAILER-DAEMON@example.net\nX-Failed-Recipients: \n\n<\x00>:\n")
+    return samples
+
+
+GARBAGE = _garbage()
+
+
+def _views() -> list[MessageView]:
+    return [read_message(raw, max_bytes=1 << 20) for raw in GARBAGE]
+
+
+VIEWS = _views()
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=_ids)
+def test_detector_never_raises_on_garbage(detector: Detector) -> None:
+    for view in VIEWS:
+        found = detector.detect(view)
+        if found is not None:
+            assert found.mta
+            assert all(r.recipient == r.recipient.strip() for r in found.recipients)
+
+
+def test_detector_names_are_unique() -> None:
+    names = [d.name for d in DETECTORS]
+    assert len(names) == len(set(names))
+
+
+# Long runs that make a backtracking pattern quadratic: each detector must stay far below a second.
+SLOW_BAIT = (
+    b"x" * 250_000,
+    b"a@" + b"b" * 250_000,
+    b"Hi. This is the qmail-send program at x.\n" + b"1" * 250_000 + b" does not like recipient\n",
+    b"SMTP Server <x> rejected recipient <a@b.example> " * 5_000,
+    b"This is the Postfix program at host x.\n<a@b.example>: " + b"host " * 50_000,
+)
+BAIT_HEADER = (b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nSubject: Mail delivery failed\n"
+               b"X-Failed-Recipients: a@b.example\nX-Mailer: <SMTP32 v9>\n\n")
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=_ids)
+def test_detector_stays_linear_on_long_runs(detector: Detector) -> None:
+    for bait in SLOW_BAIT:
+        view = read_message(BAIT_HEADER + bait, max_bytes=1 << 21)
+        started = time.perf_counter()
+        detector.detect(view)
+        assert time.perf_counter() - started < 1.0

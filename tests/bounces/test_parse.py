@@ -1,0 +1,157 @@
+"""parse(bytes) over our own sample messages: one table, one row per fixture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.bounces import DEFAULT_MAX_BYTES, parse
+from bot.bounces.detectors import DETECTORS, rfc3464
+from bot.bounces.detectors.base import Detector
+from bot.bounces.message import read_message
+from bot.models import Action, Kind, Ownership
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
+OURS = Ownership(domains=("example.com",), sending_ips=("203.0.113.10",), sending_hosts=("mail.example.com",))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Want:
+    kind: Kind
+    mta: str | None = None
+    # (address, action, status, reply code, reason, hard) per recipient, in order
+    recipients: tuple[tuple[str, Action, str | None, str | None, str, bool], ...] = ()
+    message_id: str | None = None  # of the bounced original
+    ours: bool | None = None
+    blocklists: tuple[str, ...] = field(default_factory=tuple)
+
+
+F, D = Action.FAILED, Action.DELAYED
+USERUNKNOWN = ("kijitora@example.org", F, "5.1.1", "550", "userunknown", True)
+
+# Standard DSNs are read by rfc3464; "postfix" is its name when Postfix's own fields show.
+CASES: dict[str, Want] = {
+    "rfc3464-failed.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,),
+                               message_id="<news-2026-03.kijitora@example.com>", ours=True),
+    "crlf-rfc3464-failed.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,),
+                                    message_id="<news-2026-03.kijitora@example.com>", ours=True),
+    "cr-only-rfc3464-failed.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,),
+                                       message_id="<news-2026-03.kijitora@example.com>", ours=True),
+    "rfc3464-delayed-multi.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464",
+        recipients=(("neko@slow.example.org", D, "4.4.1", "421", "expired", False),
+                    ("tora@full.example.org", D, "4.2.2", "452", "mailboxfull", False)),
+        message_id="<quote-17@example.com>", ours=True),
+    # No Received or DKIM in the returned headers: only the Message-ID domain speaks (weakly).
+    "rfc3464-delivered.eml": Want(kind=Kind.DELIVERED, mta="postfix", message_id="<invoice-42@example.com>",
+                                  ours=True),
+    "rfc3464-blocked-spoofed.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464",
+        recipients=(("victim@example.org", F, "5.7.1", "554", "blocked", False),),
+        message_id="<abc123@spammer.example.net>", ours=False, blocklists=("zen.spamhaus.org",)),
+    "arf-abuse.eml": Want(kind=Kind.FEEDBACK, mta="arf",
+                          recipients=(("reader@isp.example.net", F, None, None, "feedback", False),),
+                          message_id="<sale-1@example.com>", ours=True),
+    "arf-jmrp.eml": Want(kind=Kind.FEEDBACK, mta="arf",
+                         recipients=(("reader@outlook.example.com", F, None, None, "feedback", False),),
+                         message_id="<sale-2@example.com>", ours=True),
+    # No Diagnostic-Code: the reply comes from the transcript (the Sendmail detector refines rfc3464)
+    "rfc3464-sendmail-transcript.eml": Want(
+        kind=Kind.BOUNCE, mta="sendmail",
+        recipients=(("nobody@no-such-domain.example", F, "5.1.2", "550", "hostunknown", True),),
+        message_id="<order-9@example.com>", ours=True),
+    # "Status: 4.4.7" but the remote server said "421 4.4.2": its words win
+    "rfc3464-status-in-words.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464", recipients=(("sabatora@example.org", F, "4.4.2", "421", "expired", False),)),
+    "autoreply-rfc3834.eml": Want(kind=Kind.AUTOREPLY),
+    "autoreply-out-of-office.eml": Want(kind=Kind.AUTOREPLY),
+    "ordinary-mail.eml": Want(kind=Kind.NOT_BOUNCE),
+    "hostile-8bit-headers.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464", recipients=(("josé@example.fr", F, "5.1.1", "550", "userunknown", True),)),
+    "hostile-bad-charset.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464", recipients=(("mueller@example.de", F, "5.2.2", "552", "mailboxfull", False),)),
+    "hostile-bounce-of-bounce.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464",
+        recipients=(("mailer-daemon@mx1.example.net", F, "5.1.1", "550", "userunknown", True),),
+        message_id="<bob-inner@mx1.example.net>"),
+    # Cut inside the delivery-status part: the Status field is lost, the human text supplies the code.
+    "hostile-truncated.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,)),
+    # Unclosed boundary quote: no MIME structure survives, the DSN fields are read from the text.
+    "hostile-broken-mime.eml": Want(
+        kind=Kind.BOUNCE, mta="rfc3464", recipients=(("lost@example.org", F, "5.1.1", "550", "userunknown", True),)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES), ids=lambda n: n.removesuffix(".eml"))
+def test_parse_fixture(name: str) -> None:
+    want = CASES[name]
+    report = parse((FIXTURES / name).read_bytes(), ownership=OURS, strict=True)
+    assert report.kind is want.kind
+    assert report.mta == want.mta
+    got = tuple((r.address, r.action, r.status, r.reply_code, str(r.reason), r.hard) for r in report.recipients)
+    assert got == want.recipients
+    assert (report.original.message_id if report.original else None) == want.message_id
+    assert (report.original.ours if report.original else None) is want.ours
+    assert report.cited_blocklists == want.blocklists
+
+
+def test_every_fixture_is_in_the_table() -> None:
+    ours = {p.name for p in FIXTURES.glob("*.eml") if not _detector_fixture(p.name)}
+    assert ours == set(CASES)
+
+
+def _detector_fixture(name: str) -> bool:
+    # <mta>-*.eml files belong to the detectors' own table (tests/bounces/test_detectors*.py)
+    return not name.startswith(("rfc3464-", "crlf-", "cr-only-", "arf-", "autoreply-", "ordinary-", "hostile-"))
+
+
+def test_registry_conformance() -> None:
+    names = [d.name for d in DETECTORS]
+    assert names[0] == "arf"
+    assert "rfc3464" in names
+    assert len(names) == len(set(names))
+    assert all(isinstance(d, Detector) for d in DETECTORS)
+
+
+def test_original_first_hop_and_evidence() -> None:
+    report = parse((FIXTURES / "rfc3464-failed.eml").read_bytes(), ownership=OURS, strict=True)
+    assert report.original is not None
+    assert report.original.first_hop_ip == "203.0.113.10"
+    assert report.original.dkim_domains == ("example.com",)
+    assert report.original.from_address == "newsletter@example.com"
+    assert "203.0.113.10" in report.original.ours_evidence
+    assert report.reporting_mta == "mx1.example.net"
+    assert report.recipients[0].remote_mta == "mx.example.org"
+
+
+def test_no_ownership_settings_means_no_verdict_from_ips() -> None:
+    report = parse((FIXTURES / "rfc3464-blocked-spoofed.eml").read_bytes(), strict=True)
+    assert report.original is not None and report.original.ours is None
+
+
+def test_huge_attachment_is_capped() -> None:
+    head = (FIXTURES / "rfc3464-failed.eml").read_bytes().split(b"--7A1F2C0042.1772446502/mx1.example.net--")[0]
+    blob = b"QUFBQUFBQUFBQUFB" * (50 * 1024 * 1024 // 16)  # 50 MB of base64
+    raw = head + (b"--7A1F2C0042.1772446502/mx1.example.net\nContent-Type: application/zip\n"
+                  b"Content-Transfer-Encoding: base64\n\n" + blob)
+    report = parse(raw, max_bytes=2 * 1024 * 1024, strict=True)
+    assert report.truncated
+    assert report.kind is Kind.BOUNCE
+    assert [r.reason for r in report.recipients] == ["userunknown"]
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x00\xff" * 100, b"From: x\n\n", b"Content-Type: multipart/report\n\n--"],
+                         ids=["empty", "binary", "headers-only", "dangling-multipart"])
+def test_garbage_is_not_a_bounce(raw: bytes) -> None:
+    assert parse(raw, strict=True).kind is Kind.NOT_BOUNCE
+
+
+def test_rfc3464_alone_reads_the_transcript() -> None:
+    view = read_message((FIXTURES / "rfc3464-sendmail-transcript.eml").read_bytes(), max_bytes=DEFAULT_MAX_BYTES)
+    found = rfc3464.DETECTOR.detect(view)
+    assert found is not None
+    [facts] = found.recipients
+    assert (facts.status, facts.reply_code) == ("5.1.2", "550")
+    assert "Host unknown" in facts.diagnostic

@@ -1,0 +1,114 @@
+"""The reason classifier and the hard/soft rule, on the words real servers use."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bounces.blocklists import cited_blocklists
+from bot.bounces.phrases import PHRASES, STATUS_REASONS
+from bot.bounces.reasons import Facts, classify, is_hard
+from bot.models import Action, Reason
+
+R = Reason
+
+# (id, status, reply code, command, diagnostic, expected reason)
+CASES = [
+    ("postfix-unknown-user", "5.1.1", "550", "RCPT",
+     "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown in local recipient table", R.USERUNKNOWN),
+    ("status-5.1.1-but-relaying", "5.1.1", "550", "RCPT", "550 5.1.1 Relaying denied", R.NORELAYING),
+    ("recipient-refused-at-rcpt", None, "550", "RCPT", "550 Unknown user a@example.org", R.USERUNKNOWN),
+    # Sisimai's rule: without the command, "user unknown" may be a filter after DATA (Japanese carriers)
+    ("no-status-no-command-user-unknown", None, "550", None, "550 Unknown user a@example.org", R.FILTERED),
+    ("japanese-carrier-after-data", "5.0.0", "550", "DATA", "550 Unknown user a@example.jp", R.FILTERED),
+    ("status-5.2.1-no-command", "5.2.1", "550", None, "550 5.2.1 <a@example.jp>... User Unknown", R.FILTERED),
+    ("host-unknown", "5.1.2", None, None, "Host or domain name not found. Name service error", R.HOSTUNKNOWN),
+    ("mailbox-full", "4.2.2", "452", "RCPT", "452 4.2.2 Mailbox full", R.MAILBOXFULL),
+    ("gmail-over-quota", "5.2.2", "552",
+     None, "552-5.2.2 The email account that you tried to reach is over quota.", R.MAILBOXFULL),
+    ("message-too-big", "5.3.4", "552", "DATA", "552 5.3.4 Error: message file too big", R.MESGTOOBIG),
+    ("exceed-limit", "5.2.3", "552", "DATA", "552 5.2.3 Message size exceeds fixed maximum", R.EXCEEDLIMIT),
+    ("spamhaus-block", "5.7.1", "554", "RCPT",
+     "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", R.BLOCKED),
+    ("spam-content", "5.7.1", "550", "DATA", "550 5.7.1 Message rejected as spam by Content Filtering", R.SPAMDETECTED),
+    ("spam-words-before-data-are-not-spam", "5.7.1", "550", "RCPT", "550 5.7.1 spam detected", R.BLOCKED),
+    ("gmail-bad-reputation", "5.7.1", "550", "DATA",
+     "550-5.7.1 [192.0.2.22] Our system has detected that this message is likely suspicious due to the very "
+     "550-5.7.1 low reputation of the sending IP address.", R.BADREPUTATION),
+    ("gmail-rate-continuation", "5.2.1", "550", None,
+     "550-5.2.1 The user you are trying to contact is receiving mail at a rate that 550-5.2.1 prevents "
+     "additional messages from being delivered.", R.SPEEDING),
+    ("dmarc", "5.7.1", "550", "DATA", "550 5.7.1 Email rejected per DMARC policy for example.com", R.AUTHFAILURE),
+    ("no-ptr", "5.7.25", "550", "CONN", "550 5.7.25 The IP address sending this message does not have a PTR "
+     "record setup", R.REQUIREPTR),
+    ("suspended", "5.2.1", "550", "RCPT", "550 5.2.1 This mailbox is disabled", R.SUSPEND),
+    ("delayed-timeout", "4.4.1", "421", None, "421 4.4.1 Connection timed out", R.EXPIRED),
+    ("delayed-without-words", None, None, None, "", R.EXPIRED),
+    ("sender-rejected", "5.1.8", "553", "MAIL", "553 5.1.8 Sender address rejected: Domain not found", R.REJECTED),
+    ("virus", "5.7.1", "554", "DATA", "554 5.7.1 Virus detected: Eicar-Test-Signature", R.VIRUSDETECTED),
+    ("policy", None, "550", "DATA", "550 Message not accepted for policy reasons", R.POLICYVIOLATION),
+    ("syntax-error", None, "501", "MAIL", "501 Syntax: MAIL FROM:<address>", R.SYNTAXERROR),
+    ("unknown-words-onhold", None, None, None, "something odd happened", R.ONHOLD),
+    ("nothing-at-all", None, None, None, "", R.UNDEFINED),
+]
+
+
+@pytest.mark.parametrize(("status", "reply", "command", "diagnostic", "want"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_classify(status: str | None, reply: str | None, command: str | None, diagnostic: str,
+                  want: Reason) -> None:
+    action = Action.DELAYED if (status and status.startswith("4")) or want is R.EXPIRED else Action.FAILED
+    facts = Facts(status=status, reply_code=reply, diagnostic=diagnostic, command=command, action=action)
+    assert classify(facts) is want
+
+
+def test_detector_hint_wins_unless_vague() -> None:
+    assert classify(Facts(status="5.1.1", hint=R.MAILBOXFULL, diagnostic="x")) is R.MAILBOXFULL
+    assert classify(Facts(status="5.2.2", hint=R.UNDEFINED, diagnostic="mailbox full")) is R.MAILBOXFULL
+
+
+@pytest.mark.parametrize(("reason", "status", "reply", "hard"), [
+    (R.USERUNKNOWN, "5.1.1", "550", True),
+    (R.HOSTUNKNOWN, None, None, True),
+    (R.HASMOVED, "5.1.6", None, True),
+    (R.NOTACCEPT, "5.3.2", "554", True),
+    (R.NOTACCEPT, "4.3.2", "421", False),
+    (R.NOTACCEPT, None, "421", False),
+    (R.MAILBOXFULL, "5.2.2", "552", False),
+    (R.BLOCKED, "5.7.1", "554", False),
+    (R.AUTHFAILURE, "5.7.26", "550", False),
+], ids=lambda v: str(v))
+def test_hard_rule(reason: Reason, status: str | None, reply: str | None, hard: bool) -> None:
+    assert is_hard(reason, status, reply) is hard
+
+
+def test_tables_are_lower_case_data() -> None:
+    for reason, phrases in PHRASES.items():
+        for phrase in (*phrases.contains, *phrases.unless, *(p for pair in phrases.pairs for p in pair)):
+            assert phrase == phrase.lower(), (reason, phrase)
+    assert all(code.count(".") == 2 for code in STATUS_REASONS)
+
+
+@pytest.mark.parametrize(("text", "zones"), [
+    ("554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1",
+     ("zen.spamhaus.org",)),
+    ("550 5.7.1 Rejected: 192.0.2.1 listed at bl.spamcop.net", ("bl.spamcop.net",)),
+    ("554 Blocked - see https://www.spamcop.net/bl.shtml?192.0.2.1", ("bl.spamcop.net",)),
+    ("550 rejected, see http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.1 and "
+     "http://barracudacentral.org/lookups", ("b.barracudacentral.org",)),
+    ("554 5.7.1 listed in dnsbl.sorbs.net and b.barracudacentral.org", ("b.barracudacentral.org", "dnsbl.sorbs.net")),
+    ("550 5.7.1 Message rejected because of blocked by Spamhaus", ("zen.spamhaus.org",)),
+    ("550 5.1.1 User unknown", ()),
+], ids=["spamhaus-zone-and-url", "spamcop-listed-at", "spamcop-url", "barracuda-url", "two-zones",
+        "spamhaus-by-name", "none"])
+def test_cited_blocklists(text: str, zones: tuple[str, ...]) -> None:
+    assert sorted(cited_blocklists([text])) == sorted(zones)
+
+
+@pytest.mark.parametrize(("host", "want"), [
+    ("gmail-smtp-in.l.google.com", R.SPEEDING),  # Gmail's documented meaning
+    ("mx.example.org", R.BLOCKED),  # from anyone else the words are too vague: the status decides
+], ids=["google", "elsewhere"])
+def test_remote_host_rules_apply_to_their_host_only(host: str, want: Reason) -> None:
+    facts = Facts(status="5.7.1", reply_code="550", command="DATA", remote_mta=host,
+                  diagnostic="550-5.7.1 This mail has been rate limited. Please try again later.")
+    assert classify(facts) is want

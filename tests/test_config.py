@@ -1,0 +1,73 @@
+"""Config contract: every documented key loads, bad values name their key, secrets come from env."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings, parse_duration, resolve_config_path, secret, settings_from_mapping
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_loads_with_documented_defaults() -> None:
+    settings = load_settings(ROOT / "config.example.toml")
+    assert settings.mailboxes[0].name == "postmaster"
+    assert settings.mailboxes[0].effective_port == 993
+    assert settings.schedule.scan_interval == timedelta(minutes=2)
+    assert settings.monitor.alert_bounces == 50
+    assert settings.slack.api_url == "https://slack.com/api/"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("45s", 45), ("2m", 120), ("1h", 3600), ("90d", 90 * 86400), (30, 30), ("1.5h", 5400), ("250ms", 0.25)],
+)
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    ("data", "names"),
+    [
+        ({"monitor": {"window": "soon"}}, "[monitor] window"),
+        ({"monitor": {"alert_bounces": 0}}, "[monitor] alert_bounces"),
+        ({"monitor": {"sending_ips": ["192.0.2.300"]}}, "[monitor] sending_ips"),
+        ({"monitor": {"windw": "1h"}}, "[monitor] windw: unknown key"),
+        ({"mailboxes": [{"name": "pm", "host": "imap.example.com", "port": "x"}]}, "[[mailboxes]] 'pm' port"),
+        ({"mailboxes": [{"name": "pm"}]}, "set host (IMAP) or path"),
+        ({"mailboxes": [{"name": "pm", "host": "imap.example.com", "security": "plain"}]}, "loopback only"),
+        ({"dns": {"nameservers": ["resolver.example"]}}, "[dns] nameservers"),
+        ({"slack": {"mode": "webhook"}}, "[slack] mode"),
+        ({"storage": {"url": "mysql://x"}}, "[storage] url"),
+    ],
+)
+def test_bad_values_name_their_key(data: dict[str, object], names: str) -> None:
+    with pytest.raises(ConfigError, match=None) as caught:
+        settings_from_mapping(data, "config.toml")
+    assert names in str(caught.value)
+    assert str(caught.value).startswith("config.toml: ")
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[monitor\nwindow = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(broken)
+
+
+def test_config_path_precedence() -> None:
+    assert resolve_config_path("a.toml", {"BOUNCECHECK_CONFIG": "b.toml"}) == Path("a.toml")
+    assert resolve_config_path(None, {"BOUNCECHECK_CONFIG": "b.toml"}) == Path("b.toml")
+    assert resolve_config_path(None, {}) == Path("config.toml")
+
+
+def test_secrets_only_from_environment() -> None:
+    assert secret({"TOKEN": "xoxb-1"}, "TOKEN", "[slack] bot_token_env") == "xoxb-1"
+    with pytest.raises(ConfigError, match="TOKEN is not set"):
+        secret({}, "TOKEN", "[slack] bot_token_env")
