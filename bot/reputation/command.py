@@ -1,0 +1,129 @@
+"""`bouncecheck check [--json] TARGET`: run `check_target` and print DESIGN.md's JSON or a table.
+
+Called by bot/cli.py; `result_json` and `render_text` are pure, so Slack and tests can reuse them.
+A bad target raises UsageError (exit 2); a listed verdict is still a successful check (exit 0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from bot.config import Settings
+from bot.models import CheckResult, ListingStatus, Posture, ZoneResult
+from bot.reputation.check import check_target
+
+
+def run_check(target: str, *, as_json: bool, settings: Settings, out: TextIO) -> int:
+    result = check_target(target, settings)
+    if as_json:
+        out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+    else:
+        out.write(render_text(result))
+    return 0
+
+
+def zone_json(result: ZoneResult) -> dict[str, Any]:
+    return {"zone": result.zone, "list": result.list, "status": result.status.value, "codes": list(result.codes),
+            "meaning": result.meaning, "txt": result.txt, "delist_url": result.delist_url}
+
+
+def posture_json(posture: Posture | None) -> dict[str, Any] | None:
+    if posture is None:
+        return None
+    return {
+        "spf": {"present": posture.spf_record is not None, "record": posture.spf_record,
+                "valid": posture.spf_valid, "all": posture.spf_all, "lookups": posture.spf_lookups,
+                "error": posture.spf_error},
+        "dmarc": {"present": posture.dmarc_record is not None, "record": posture.dmarc_record,
+                  "policy": posture.dmarc_policy, "subdomain_policy": posture.dmarc_subdomain_policy,
+                  "rua": list(posture.dmarc_rua), "error": posture.dmarc_error},
+        "advice": list(posture.advice),
+    }
+
+
+def result_json(result: CheckResult) -> dict[str, Any]:
+    """The `check --json` object of DESIGN.md (pure)."""
+    return {
+        "target": result.target,
+        "type": result.target_type,
+        "checked_at": result.checked_at.isoformat(),
+        "verdict": result.verdict.value,
+        "ips": [{"ip": c.ip, "sources": list(c.sources), "ptr": c.ptr, "results": [zone_json(r) for r in c.results]}
+                for c in result.ips],
+        "domain_results": [zone_json(r) for r in result.domain_results],
+        "broken_zones": list(result.broken_zones),
+        "posture": posture_json(result.posture),
+        "notes": list(result.notes),
+    }
+
+
+_STATUS_TEXT = {ListingStatus.LISTED: "LISTED", ListingStatus.NOT_LISTED: "not listed",
+                ListingStatus.ERROR: "error", ListingStatus.TIMEOUT: "timeout"}
+
+
+def render_text(result: CheckResult) -> str:
+    """A compact table, verdict first; only the lists that did not answer "not listed" get a row (pure)."""
+    lines = [f"{result.verdict.value.upper()}  {result.target} ({result.target_type}), "
+             f"checked {result.checked_at:%Y-%m-%d %H:%M:%S %Z}".rstrip(), ""]
+    broken = set(result.broken_zones)
+    for check in result.ips:
+        shown = [r for r in check.results if r.zone not in broken]
+        lines.append(f"{check.ip:<40} {','.join(check.sources) or '-':<14} {_summary(shown)}  ptr {check.ptr or '-'}")
+        lines.extend(_zone_rows(shown))
+    if result.target_type == "domain":
+        shown = [r for r in result.domain_results if r.zone not in broken]
+        lines.append(f"{result.target:<40} {'domain lists':<14} {_summary(shown)}")
+        lines.extend(_zone_rows(shown))
+    if result.broken_zones:
+        lines.append(f"broken zones (answers ignored): {', '.join(result.broken_zones)}")
+    lines.extend(_posture_lines(result.posture))
+    for title, items in (("advice", result.posture.advice if result.posture else ()), ("notes", result.notes)):
+        if items:
+            lines.append(f"{title}:")
+            lines.extend(f"  - {item}" for item in items)
+    return "\n".join(lines) + "\n"
+
+
+def _summary(rows: Sequence[ZoneResult]) -> str:
+    listed = [r.list + (" (info)" if r.informational else "") for r in rows if r.status is ListingStatus.LISTED]
+    unanswered = sum(r.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT) for r in rows)
+    if listed:
+        text = f"listed on {', '.join(listed)}"
+    elif unanswered:
+        text = f"not listed on {len(rows) - unanswered}/{len(rows)} lists"
+    else:
+        text = f"clean on {len(rows)} lists"
+    return text + (f", {unanswered} unanswered" if unanswered else "")
+
+
+def _zone_rows(results: Iterable[ZoneResult]) -> list[str]:
+    rows = []
+    for r in results:
+        if r.status is ListingStatus.NOT_LISTED:
+            continue
+        info = " (info only)" if r.informational else ""
+        codes = ",".join(r.codes)
+        detail = " ".join(part for part in (codes, r.meaning, r.txt and f"“{r.txt}”") if part)
+        rows.append(f"    {_STATUS_TEXT[r.status]:<10} {r.list + info:<28} {detail}")
+        if r.status is ListingStatus.LISTED and r.delist_url:
+            rows.append(f"    {'':<10} {'':<28} delist: {r.delist_url}")
+    return rows
+
+
+def _posture_lines(posture: Posture | None) -> list[str]:
+    if posture is None:
+        return []
+    if posture.spf_record:
+        state = "valid" if posture.spf_valid else f"INVALID: {posture.spf_error}"
+        spf = f"{posture.spf_record}  [{state}, {posture.spf_all or 'no all'}, {posture.spf_lookups} lookups]"
+    else:
+        spf = posture.spf_error or "none"
+    if posture.dmarc_record:
+        dmarc = (f"p={posture.dmarc_policy} sp={posture.dmarc_subdomain_policy} "
+                 f"rua={','.join(posture.dmarc_rua) or '-'}")
+        dmarc += f"  [{posture.dmarc_error}]" if posture.dmarc_error else ""
+    else:
+        dmarc = posture.dmarc_error or "none"
+    return ["", f"SPF:   {spf}", f"DMARC: {dmarc}"]

@@ -1,0 +1,119 @@
+"""SPF and DMARC posture of a domain, with advice about spoofing and backscatter.
+
+SPF facts come from targets.py's walk, the same walk that finds the sending IPs (why it is ours
+and not checkdmarc's: see targets.py). The DMARC record is fetched through our resolver and read
+with checkdmarc's parser (`parse_dmarc_record`), given `Resolver.sync_resolver()` so the few
+lookups it makes (the rua domains' MX) use `[dns]` too; it runs in a thread beside the other
+lookups. `advise()` is pure. Called by check.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from typing import Any
+
+import checkdmarc.dmarc
+import dns.exception
+from checkdmarc.utils import get_base_domain
+
+from bot.models import Posture
+from bot.reputation.resolver import LookupStatus, Resolver
+from bot.reputation.targets import SpfWalk
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dmarc:
+    record: str | None = None
+    location: str | None = None  # the domain the record was found at (the org domain for a subdomain)
+    policy: str | None = None
+    subdomain_policy: str | None = None
+    rua: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def _is_dmarc(text: str) -> bool:
+    return text.replace(" ", "").lower().startswith("v=dmarc1")
+
+
+async def fetch_dmarc(resolver: Resolver, domain: str) -> tuple[str | None, str | None, str | None]:
+    """(record, where found, error): `_dmarc.<domain>`, else the organizational domain's, both at once."""
+    base = get_base_domain(domain) or domain
+    names = list(dict.fromkeys((domain, base)))
+    lookups = await asyncio.gather(*(resolver.query(f"_dmarc.{name}", "TXT") for name in names))
+    for name, lookup in zip(names, lookups, strict=True):
+        if lookup.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR):
+            return None, None, f"DMARC lookup for {name} {lookup.status.value}: {lookup.error}"
+        records = [t for t in lookup.values if _is_dmarc(t)]
+        if len(records) > 1:
+            return records[0], name, f"{len(records)} DMARC records at _dmarc.{name}; receivers ignore them all"
+        if records:
+            return records[0], name, None
+    return None, None, None
+
+
+async def check_dmarc(resolver: Resolver, domain: str) -> Dmarc:
+    record, location, error = await fetch_dmarc(resolver, domain)
+    if record is None or location is None or error:
+        return Dmarc(record=record, location=location, error=error)
+    return await asyncio.to_thread(_parse_dmarc, resolver, record, location)
+
+
+def _parse_dmarc(resolver: Resolver, record: str, location: str) -> Dmarc:
+    try:
+        parsed: dict[str, Any] = dict(checkdmarc.dmarc.parse_dmarc_record(
+            record, location, resolver=resolver.sync_resolver(), timeout=resolver.timeout, retries=0))
+    except (checkdmarc.dmarc.DMARCError, dns.exception.DNSException, OSError) as exc:
+        return Dmarc(record=record, location=location, error=str(exc))
+    tags = parsed["tags"]
+    return Dmarc(
+        record=record, location=location,
+        policy=str(tags["p"]["value"]), subdomain_policy=str(tags["sp"]["value"]),
+        rua=tuple(str(uri["address"]) for uri in tags.get("rua", {}).get("value", [])),
+    )
+
+
+def build_posture(domain: str, spf: SpfWalk, dmarc: Dmarc) -> Posture:
+    spf_error = spf.temporary_error or "; ".join(spf.errors) or None
+    facts = Posture(
+        spf_record=spf.record,
+        spf_valid=None if spf.temporary_error else (spf.record is not None and not spf.errors),
+        spf_all=spf.all_qualifier,
+        spf_lookups=spf.lookups if spf.record else None,
+        spf_error=spf_error,
+        dmarc_record=dmarc.record,
+        dmarc_policy=dmarc.policy,
+        dmarc_subdomain_policy=dmarc.subdomain_policy,
+        dmarc_rua=dmarc.rua,
+        dmarc_error=dmarc.error,
+    )
+    return replace(facts, advice=advise(domain, facts))
+
+
+def advise(domain: str, p: Posture) -> tuple[str, ...]:
+    """What a postmaster should do, in the order it matters for spoofing and backscatter (pure)."""
+    advice: list[str] = []
+    if p.spf_record is None and p.spf_valid is not None:
+        advice.append(f"No SPF record: receivers cannot tell mail from your servers from forgeries using "
+                      f"{domain}. Publish `v=spf1 <your senders> -all` (or `~all` while testing).")
+    elif p.spf_valid is False:
+        advice.append(f"SPF is broken ({p.spf_error}): receivers treat it as a permanent error, "
+                      "as if there were no SPF. Fix the record.")
+    if p.spf_all in ("+all", "?all"):
+        advice.append(f"SPF ends in {p.spf_all}: that authorizes (or says nothing about) every host on "
+                      "the Internet. End it with -all or ~all.")
+    if p.dmarc_error:
+        advice.append(f"DMARC record unusable ({p.dmarc_error}): fix it, receivers ignore a broken record.")
+    elif p.dmarc_record is None and p.spf_valid is not None:
+        advice.append(f"No DMARC record: anyone can put {domain} in From: and receivers will not reject it, "
+                      "so spam forged in your name bounces back to you (backscatter). Publish "
+                      f"`_dmarc.{domain}` with p=none and a rua= address to start, then move to quarantine/reject.")
+    elif p.dmarc_policy == "none":
+        advice.append(f"DMARC p=none lets anyone use {domain} in From: — receivers deliver or bounce forgeries "
+                      "instead of rejecting them, which feeds backscatter. Once rua reports show your own mail "
+                      "passes, move to p=quarantine, then p=reject.")
+    if p.dmarc_policy in ("quarantine", "reject") and p.dmarc_subdomain_policy == "none":
+        advice.append("DMARC sp=none leaves subdomains open to spoofing: set sp=quarantine or sp=reject.")
+    if p.dmarc_record is not None and not p.dmarc_error and not p.dmarc_rua:
+        advice.append("DMARC has no rua= address: you get no reports of who sends mail as your domain.")
+    return tuple(advice)

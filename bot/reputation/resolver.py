@@ -1,0 +1,202 @@
+"""The one DNS resolver every lookup of the bot goes through, built from `[dns]` settings.
+
+Blacklists, SPF, MX, DMARC and PTR lookups all use `Resolver.query` (async, dnspython); checkdmarc
+gets `Resolver.sync_resolver()`, which shares the same nameservers, timeout and TTL cache. Each
+lookup ends in one of five outcomes (`LookupStatus`); dnspython errors never escape as exceptions.
+Callers: dnsbl.py, targets.py, posture.py; `shared_resolver()` keeps the cache between checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+
+from bot.config import DNSSettings
+from bot.errors import DNSError
+
+CACHE_SIZE = 10_000
+MAX_ATTEMPT_SECONDS = 1.0  # per UDP attempt, so a lost packet is retried within the lifetime
+
+
+class LookupStatus(StrEnum):
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"  # the name exists, without records of this type
+    TIMEOUT = "timeout"
+    ERROR = "error"  # SERVFAIL, REFUSED, malformed reply, network error
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lookup:
+    name: str
+    rdtype: str
+    status: LookupStatus
+    values: tuple[str, ...] = ()  # addresses; TXT strings joined; MX hosts by preference; PTR names
+    error: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.status is LookupStatus.ANSWER
+
+
+def parse_nameserver(text: str) -> dns.nameserver.Do53Nameserver:
+    """'127.0.0.1:5353' or '192.0.2.53' or '::1' (IPv6 without a port) → a dnspython nameserver."""
+    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    return dns.nameserver.Do53Nameserver(host, int(port) if port else 53)
+
+
+class RateLimiter:
+    """Token bucket per zone: a bounce flood must never become a query flood.
+
+    Holds no asyncio primitives, so one limiter serves checks run in different event loops.
+    """
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = per_second
+        self._burst = max(1.0, per_second)
+        self._clock = clock
+        self._state: dict[str, tuple[float, float]] = {}  # key → (tokens, at)
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str) -> float:
+        """Take one token; the number of seconds to wait before using it."""
+        with self._lock:
+            now = self._clock()
+            tokens, at = self._state.get(key, (self._burst, now))
+            tokens = min(self._burst, tokens + (now - at) * self._rate) - 1.0
+            self._state[key] = (tokens, now)
+        return 0.0 if tokens >= 0 else -tokens / self._rate
+
+    async def acquire(self, key: str) -> None:
+        wait = self.reserve(key)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+class Resolver:
+    """dnspython's async resolver with our settings, a shared TTL cache and per-zone rate limits."""
+
+    def __init__(self, settings: DNSSettings) -> None:
+        self.timeout = settings.timeout.total_seconds()
+        self.cache = dns.resolver.LRUCache(CACHE_SIZE)
+        self.limiter = RateLimiter(settings.queries_per_second_per_zone)
+        self.probes: dict[str, tuple[float, Any]] = {}  # dnsbl.py's probe cache: key → (expires, result)
+        self._answers: dict[tuple[str, str], tuple[float, Lookup]] = {}  # a fast front to `cache`
+        self._nameservers = [parse_nameserver(ns) for ns in settings.nameservers]
+        self._async = dns.asyncresolver.Resolver(configure=False)
+        self._configure(self._async)
+
+    def _configure(self, resolver: dns.resolver.BaseResolver) -> None:
+        if self._nameservers:
+            resolver.nameservers = list(self._nameservers)
+        else:
+            try:
+                resolver.read_resolv_conf("/etc/resolv.conf")
+            except (OSError, dns.exception.DNSException) as exc:
+                raise DNSError(f"no [dns] nameservers configured and the system resolver is unusable: {exc}") \
+                    from exc
+        resolver.timeout = min(MAX_ATTEMPT_SECONDS, self.timeout)
+        resolver.lifetime = self.timeout
+        resolver.cache = self.cache
+        resolver.search = []
+        resolver.use_search_by_default = False
+
+    def sync_resolver(self) -> dns.resolver.Resolver:
+        """A blocking resolver for libraries that want one (checkdmarc); same servers, same cache."""
+        resolver = dns.resolver.Resolver(configure=False)
+        self._configure(resolver)
+        return resolver
+
+    async def query(self, name: str, rdtype: str, *, zone: str | None = None) -> Lookup:
+        """One lookup with its own timeout; `zone` names the rate-limit bucket (blacklist queries).
+
+        Answers and NXDOMAIN/NODATA are served from the cache until their TTL runs out; timeouts
+        and server failures are not cached, so the next check asks again.
+        """
+        key = (name.lower(), rdtype)
+        cached = self._answers.get(key)
+        if cached is not None and cached[0] > time.time():
+            return cached[1]
+        if zone is not None:
+            await self.limiter.acquire(zone)
+        lookup = await self._resolve(name, rdtype)
+        if lookup.status in (LookupStatus.ANSWER, LookupStatus.NXDOMAIN, LookupStatus.NODATA):
+            self._remember(key, lookup)
+        return lookup
+
+    def _remember(self, key: tuple[str, str], lookup: Lookup) -> None:
+        """Keep a lookup as long as dnspython's cache keeps its answer (the record's TTL, RFC 2308 for negatives)."""
+        qname = dns.name.from_text(key[0])
+        for rdtype in (dns.rdatatype.from_text(key[1]), dns.rdatatype.ANY):
+            entry = self.cache.get((qname, rdtype, dns.rdataclass.IN))
+            if entry is not None:
+                if len(self._answers) >= CACHE_SIZE:
+                    self._answers.clear()
+                self._answers[key] = (entry.expiration, lookup)
+                return
+
+    async def _resolve(self, name: str, rdtype: str) -> Lookup:
+        try:
+            answer = await self._async.resolve(dns.name.from_text(name), rdtype, search=False,
+                                               lifetime=self.timeout)
+        except dns.resolver.NXDOMAIN:
+            return Lookup(name=name, rdtype=rdtype, status=LookupStatus.NXDOMAIN)
+        except dns.resolver.NoAnswer:
+            return Lookup(name=name, rdtype=rdtype, status=LookupStatus.NODATA)
+        except dns.exception.Timeout:
+            return Lookup(name=name, rdtype=rdtype, status=LookupStatus.TIMEOUT,
+                          error=f"no answer within {self.timeout:g}s")
+        except dns.resolver.NoNameservers as exc:
+            return Lookup(name=name, rdtype=rdtype, status=LookupStatus.ERROR, error=_server_failure(exc))
+        except (dns.exception.DNSException, OSError) as exc:
+            return Lookup(name=name, rdtype=rdtype, status=LookupStatus.ERROR, error=str(exc) or type(exc).__name__)
+        return Lookup(name=name, rdtype=rdtype, status=LookupStatus.ANSWER, values=_values(answer))
+
+
+def _values(answer: dns.resolver.Answer) -> tuple[str, ...]:
+    if answer.rdtype == dns.rdatatype.TXT:
+        return tuple(b"".join(r.strings).decode("utf-8", "replace") for r in answer)
+    if answer.rdtype == dns.rdatatype.MX:
+        ordered = sorted(answer, key=lambda r: (r.preference, str(r.exchange)))
+        return tuple(str(r.exchange).rstrip(".").lower() for r in ordered)
+    return tuple(r.to_text().rstrip(".") for r in answer)
+
+
+def _server_failure(exc: dns.resolver.NoNameservers) -> str:
+    """'SERVFAIL' / 'REFUSED' from the answer the servers gave, else the transport error."""
+    reasons = []
+    for error in exc.kwargs.get("errors") or []:
+        response = error[-1] if error else None
+        if isinstance(response, dns.message.Message):
+            reasons.append(dns.rcode.to_text(response.rcode()))
+        elif len(error) > 3 and error[3] is not None:
+            reasons.append(str(error[3]))
+    return ", ".join(dict.fromkeys(reasons)) or "all nameservers failed"
+
+
+_SHARED: dict[str, Resolver] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_resolver(settings: DNSSettings) -> Resolver:
+    """One resolver (and cache) per distinct `[dns]` settings for the life of the process."""
+    key = settings.model_dump_json()
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = Resolver(settings)
+        return _SHARED[key]
