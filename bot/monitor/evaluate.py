@@ -1,0 +1,86 @@
+"""One evaluation of every monitored domain: stats → diagnosis → state machine → store → events to announce.
+
+Called after each scan (bot/jobs.py, bot/scan.py) and by the blacklist watch (bot/monitor/watch.py).
+All state lives in the store, read and written in one transaction, so a restart or a second instance
+changes nothing: a conflicting writer makes the transaction start again on fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from bot.config import MonitorSettings, Settings
+from bot.models import CheckResult, Incident, IncidentEvent, IncidentState
+from bot.monitor import incidents, listings
+from bot.monitor.diagnosis import diagnose
+from bot.monitor.rates import WindowStats, window_stats, windows_in_baseline
+from bot.store import incidents_store
+from bot.store.rates_queries import BaselineCache, baseline_counts, window_groups
+
+Outcome = tuple[Incident, list[IncidentEvent]]
+
+
+def evaluate(engine: Engine, settings: Settings, now: datetime, *, domains: Sequence[str] | None = None,
+             new_listings: Mapping[str, frozenset[str]] | None = None,
+             baselines: BaselineCache | None = None) -> list[Outcome]:
+    """Evaluate `domains` (default: the monitored ones and any with an unresolved incident).
+
+    `new_listings` are listing keys the blacklist watch has just seen appear; they may open an incident.
+    `baselines` (the scheduler keeps one) reads the domains' past windows once an hour instead of each time.
+    Returns each incident that is not resolved or that changed, with the events this evaluation stored
+    (empty when nothing is worth a message); `changed(incident, now)` tells whether its card moved.
+    """
+    monitor = settings.monitor
+
+    def work(conn: Connection) -> list[Outcome]:
+        names = list(domains) if domains is not None else _domains(conn, monitor)
+        stats = read_stats(conn, names, now, monitor, baselines)
+        checks = incidents_store.latest_checks(conn, names)
+        latest = incidents_store.latest_incidents(conn, names)
+        outcomes = []
+        for domain in names:
+            seen = observe(stats[domain], checks.get(domain), monitor, (new_listings or {}).get(domain))
+            step = incidents.step(latest.get(domain), seen, now, monitor)
+            if step.incident is None:
+                continue
+            stored, events = incidents_store.save(conn, latest.get(domain), step.incident, step.events)
+            if stored.state is not IncidentState.RESOLVED or events:
+                outcomes.append((stored, events))
+        return outcomes
+
+    return incidents_store.transact(engine, work)
+
+
+def changed(incident: Incident, now: datetime) -> bool:
+    """Whether the evaluation at `now` changed the incident (its card needs an update)."""
+    return incident.updated_at == now
+
+
+def read_stats(conn: Connection, domains: Sequence[str], now: datetime, monitor: MonitorSettings,
+               baselines: BaselineCache | None = None) -> dict[str, WindowStats]:
+    """Each domain's window ending at `now`, with its baseline over the windows before it."""
+    start = now - monitor.window
+    groups = window_groups(conn, domains, start, now)
+    read_past = baselines.counts if baselines else baseline_counts
+    past = read_past(conn, domains, start, monitor.window, windows_in_baseline(monitor))
+    return {domain: window_stats(domain, groups.get(domain, ()), past.get(domain, {}), monitor, end=now)
+            for domain in domains}
+
+
+def observe(stats: WindowStats, check: CheckResult | None, monitor: MonitorSettings,
+            new_listings: frozenset[str] | None = None) -> incidents.Observation:
+    """What the state machine is shown for one domain: the numbers, the likely cause, the listings."""
+    return incidents.Observation(
+        domain=stats.domain, count=stats.total, threshold=stats.threshold,
+        diagnosis=diagnose(stats, check, monitor.window), top_reasons=stats.by_reason[:5],
+        listed=listings.listing_keys(check), cleared=listings.cleared_keys(check),
+        new_listings=new_listings or frozenset())
+
+
+def _domains(conn: Connection, monitor: MonitorSettings) -> list[str]:
+    """The monitored domains, plus any no longer configured whose incident must still resolve."""
+    leftover = [incident.domain for incident in incidents_store.unresolved(conn)]
+    return list(dict.fromkeys([*monitor.domains, *leftover]))

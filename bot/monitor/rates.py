@@ -1,0 +1,133 @@
+"""Bounce rates per sending domain over the sliding window, its baseline and the alert decision; pure.
+
+Called by bot/monitor/evaluate.py with the grouped counts bot/store/rates_queries.py reads.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.config import MonitorSettings
+from bot.store.rates_queries import BounceGroup
+
+# Bounces our own mail gets when its recipient does not exist (Sisimai reasons).
+BAD_RECIPIENT_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved"})
+# Bounces that say "we do not want this sender": blocklists, reputation, content filters.
+REJECTION_REASONS = frozenset({"blocked", "badreputation", "spamdetected", "policyviolation", "filtered",
+                               "rejected", "securityerror", "virusdetected", "contenterror", "requireptr",
+                               "authfailure", "speeding", "toomanyconn"})
+
+
+Tally = tuple[tuple[str, int], ...]  # (key, count), largest first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderCount:
+    sender: str
+    bounces: int
+    recipient_domains: int  # how many domains its bounced mail went to
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowStats:
+    """What one domain's bounces in the window look like, and whether they call for an incident."""
+
+    domain: str
+    start: datetime
+    end: datetime
+    total: int = 0
+    hard: int = 0
+    soft: int = 0
+    ours: int = 0
+    spoofed: int = 0
+    unknown: int = 0  # the bounce gave no evidence whether the original was ours
+    by_reason: Tally = ()
+    by_reason_own: Tally = ()  # not counting bounces of spoofed originals
+    by_sender: tuple[SenderCount, ...] = ()  # largest first
+    by_recipient_domain: Tally = ()
+    by_reporting_mta: Tally = ()
+    by_blocklist: Tally = ()  # zone → bounces citing it
+    citing_blocklists: int = 0  # bounces citing at least one blocklist
+    spoofed_first_hops: Tally = ()
+    baseline: float = 0.0  # typical count in a window of the same length over the last baseline_days
+    threshold: int = 0  # the count that opens an incident: alert_bounces, raised by the baseline
+
+    @property
+    def alerting(self) -> bool:
+        return self.total >= self.threshold > 0
+
+    def reason_count(self, reasons: Iterable[str], *, own_only: bool = False) -> int:
+        wanted = set(reasons)
+        return sum(n for reason, n in (self.by_reason_own if own_only else self.by_reason) if reason in wanted)
+
+
+def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: Mapping[int, int],
+                 settings: MonitorSettings, *, end: datetime) -> WindowStats:
+    """Fold one domain's grouped bounces and its past windows into `WindowStats`."""
+    reasons: Counter[str] = Counter()
+    reasons_own: Counter[str] = Counter()
+    senders: Counter[str] = Counter()
+    sender_reach: defaultdict[str, set[str]] = defaultdict(set)
+    receivers: Counter[str] = Counter()
+    mtas: Counter[str] = Counter()
+    blocklists: Counter[str] = Counter()
+    hops: Counter[str] = Counter()
+    hard = ours = spoofed = citing = 0
+    for group in groups:
+        n = group.count
+        reasons[group.reason] += n
+        hard += n if group.hard else 0
+        ours += n if group.ours is True else 0
+        spoofed += n if group.ours is False else 0
+        if group.ours is not False:
+            reasons_own[group.reason] += n
+        if group.sender:
+            senders[group.sender] += n
+            sender_reach[group.sender].add(group.recipient_domain or "")
+        if group.recipient_domain:
+            receivers[group.recipient_domain] += n
+        if group.reporting_mta:
+            mtas[group.reporting_mta] += n
+        if zones := set((group.cited_blocklists or "").split()):
+            citing += n
+            blocklists.update(dict.fromkeys(zones, n))
+        if group.ours is False and group.first_hop_ip:
+            hops[group.first_hop_ip] += n
+    total = reasons.total()
+    typical = baseline(baseline_windows, windows_in_baseline(settings))
+    by_sender = tuple(SenderCount(sender=sender, bounces=n, recipient_domains=len(sender_reach[sender] - {""}))
+                      for sender, n in _largest_first(senders))
+    return WindowStats(
+        domain=domain, start=end - settings.window, end=end, total=total, hard=hard, soft=total - hard,
+        ours=ours, spoofed=spoofed, unknown=total - ours - spoofed,
+        by_reason=_largest_first(reasons), by_reason_own=_largest_first(reasons_own), by_sender=by_sender,
+        by_recipient_domain=_largest_first(receivers), by_reporting_mta=_largest_first(mtas),
+        by_blocklist=_largest_first(blocklists), citing_blocklists=citing, spoofed_first_hops=_largest_first(hops),
+        baseline=typical, threshold=threshold(typical, settings),
+    )
+
+
+def windows_in_baseline(settings: MonitorSettings) -> int:
+    """How many windows of `window` length fit in `baseline_days`."""
+    return int(timedelta(days=settings.baseline_days) / settings.window)
+
+
+def baseline(counts: Mapping[int, int], windows: int) -> float:
+    """The typical (median) count of `windows` past windows; windows with no bounces count as zero."""
+    if windows <= 0:
+        return 0.0
+    return float(statistics.median([counts.get(index, 0) for index in range(windows)]))
+
+
+def threshold(typical: float, settings: MonitorSettings) -> int:
+    """The count that opens an incident: alert_bounces, and markedly above what is normal for the domain."""
+    return max(settings.alert_bounces, math.ceil(settings.baseline_factor * typical))
+
+
+def _largest_first(counter: Counter[str]) -> Tally:
+    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,79 @@
+"""Blacklist watch: check each monitored domain and its sending IPs, keep the history, announce changes.
+
+Called by bot/jobs.py every `reputation_interval` for every domain, and every `recheck_interval` for
+the domains with an open incident. A listing the previous stored check did not show opens an
+incident of cause `blacklisted` (or joins the open one); a delisting is posted in the incident's
+thread. Comparing with the stored check, not with memory, makes the first check ever a baseline
+that alerts only on listings, and a restart re-announce nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.errors import BounceCheckError
+from bot.models import CheckResult
+from bot.monitor import listings
+from bot.monitor.evaluate import Outcome, evaluate
+from bot.store import incidents_store
+from bot.store.rates_queries import own_first_hops
+
+log = logging.getLogger(__name__)
+
+BOUNCE_IPS_SINCE = timedelta(days=1)  # our IPs seen in bounces this recently are checked too
+
+
+class Checker(Protocol):
+    """bot.reputation.check.check_target's signature."""
+
+    def __call__(self, target: str, settings: Settings, *, bounce_ips: Sequence[str] = ()) -> CheckResult: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchReport:
+    outcomes: list[Outcome]  # incidents and the events to announce, as `evaluate` returns them
+    failures: tuple[str, ...] = ()  # one sentence per domain whose check failed
+
+
+def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
+          domains: Sequence[str] | None = None) -> WatchReport:
+    """Check `domains` (default: every monitored one), store each check, then evaluate them."""
+    names = list(domains if domains is not None else settings.monitor.domains)
+    checked: list[str] = []
+    appeared: dict[str, frozenset[str]] = {}
+    failures: list[str] = []
+    for domain in names:
+        try:
+            result = _check(engine, settings, domain, now, check)
+        except BounceCheckError as exc:
+            log.warning("reputation check of %s failed: %s", domain, exc)
+            failures.append(f"{domain}: {exc}")
+            continue
+        with engine.begin() as conn:
+            previous = incidents_store.latest_checks(conn, [domain]).get(domain)
+            incidents_store.save_check(conn, domain, result)
+        checked.append(domain)
+        if new := listings.listing_keys(result) - listings.listing_keys(previous):
+            appeared[domain] = new
+    outcomes = evaluate(engine, settings, now, domains=checked, new_listings=appeared) if checked else []
+    return WatchReport(outcomes=outcomes, failures=tuple(failures))
+
+
+def _check(engine: Engine, settings: Settings, domain: str, now: datetime, check: Checker) -> CheckResult:
+    with engine.connect() as conn:
+        bounce_ips = own_first_hops(conn, domain, now - BOUNCE_IPS_SINCE)
+    return check(domain, settings, bounce_ips=bounce_ips)
+
+
+def default_checker() -> Checker:
+    """The real reputation check (imported late: DNS machinery is not needed to evaluate)."""
+    from bot.reputation.check import check_target
+
+    return check_target

@@ -1,0 +1,150 @@
+"""`bouncecheck scan [--once] [--json]`: scan the configured mailboxes, evaluate, print a summary; no Slack.
+
+Called by `bot.cli`. One pass is `scan_all` (bot/mail/scanner.py), then `evaluate_incidents`
+(the monitor's step), then the summary DESIGN.md specifies. Without --once it repeats every
+`[schedule] scan_interval`, and mailboxes with `idle = true` are also watched with IMAP IDLE.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sqlalchemy import Engine
+
+from bot.config import Settings, environ
+from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
+from bot.store.database import open_engine
+from bot.store.ingest import bounces_per_domain
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainCount:
+    domain: str
+    bounces_in_window: int
+    threshold: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanSummary:
+    mailboxes: tuple[FolderResult, ...]
+    domains: tuple[DomainCount, ...]
+    incidents: tuple[dict[str, Any], ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(result.errors for result in self.mailboxes)
+
+
+def run_scan(settings: Settings, *, once: bool, as_json: bool, out: TextIO) -> int:
+    """One pass (`once`) or a pass every scan_interval until interrupted; exit 1 if a mailbox failed."""
+    engine = open_engine(settings.storage.url)
+    try:
+        ctx = ScanContext.from_settings(settings, engine, environ())
+        if once:
+            return _report(scan_once(settings, ctx), settings, as_json=as_json, out=out)
+        return _scan_forever(settings, ctx, as_json=as_json, out=out)
+    finally:
+        engine.dispose()
+
+
+def _scan_forever(settings: Settings, ctx: ScanContext, *, as_json: bool, out: TextIO) -> int:
+    stop = threading.Event()
+    watchers = [threading.Thread(target=watch_mailbox, args=(box, ctx, stop), name=f"idle-{box.name}", daemon=True)
+                for box in settings.mailboxes if box.idle and not box.is_local]
+    for watcher in watchers:
+        watcher.start()
+    code = EXIT_OK
+    try:
+        while True:
+            code = _report(scan_once(settings, ctx), settings, as_json=as_json, out=out)
+            if stop.wait(settings.schedule.scan_interval.total_seconds()):
+                break
+    except KeyboardInterrupt:
+        log.info("scan stopped")
+    finally:
+        stop.set()
+        for watcher in watchers:
+            watcher.join(timeout=5)
+    return code
+
+
+def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
+    """Scan every mailbox, evaluate incidents, count each domain's bounces in the window."""
+    results = scan_all(settings.mailboxes, ctx)
+    now = ctx.clock()
+    incidents = evaluate_incidents(settings, ctx.engine, now)
+    with ctx.engine.connect() as conn:
+        counts = bounces_per_domain(conn, now - settings.monitor.window, settings.monitor.domains)
+    domains = tuple(DomainCount(domain=d, bounces_in_window=n, threshold=settings.monitor.alert_bounces)
+                    for d, n in counts.items())
+    return ScanSummary(mailboxes=tuple(results), domains=domains, incidents=tuple(incidents))
+
+
+def evaluate_incidents(settings: Settings, engine: Engine, now: datetime) -> Sequence[dict[str, Any]]:
+    """The monitor's step (bot/monitor): open, update or resolve incidents from the stored bounces.
+
+    Returns the `incidents` entries of the summary (id, domain, state, cause, bounces_in_window,
+    events): each incident not resolved or changed by this pass, with the kinds of the events it made.
+    """
+    from bot.monitor.evaluate import evaluate
+
+    return [{"id": incident.id, "domain": incident.domain, "state": str(incident.state),
+             "cause": str(incident.cause), "bounces_in_window": incident.bounces_in_window,
+             "events": [str(event.kind) for event in events]}
+            for incident, events in evaluate(engine, settings, now)]
+
+
+def summary_json(summary: ScanSummary) -> dict[str, Any]:
+    """The `scan --once --json` object of DESIGN.md."""
+    return {
+        "mailboxes": [{"name": r.mailbox, "folder": r.folder, "new_messages": r.new_messages,
+                       "bounces": r.bounces, "errors": list(r.errors)} for r in summary.mailboxes],
+        "domains": [{"domain": d.domain, "bounces_in_window": d.bounces_in_window, "threshold": d.threshold}
+                    for d in summary.domains],
+        "incidents": list(summary.incidents),
+    }
+
+
+def summary_text(summary: ScanSummary, settings: Settings) -> str:
+    lines = []
+    for r in summary.mailboxes:
+        found = f"{r.new_messages} new messages, {r.bounces} bounces"
+        lines.append(f"{r.mailbox} {r.folder}: {found}" + "".join(f"\n  error: {e}" for e in r.errors))
+    if not summary.mailboxes:
+        lines.append("no mailboxes configured")
+    window = _duration(settings.monitor.window.total_seconds())
+    for d in summary.domains:
+        flag = "  ABOVE THRESHOLD" if d.bounces_in_window >= d.threshold else ""
+        lines.append(f"{d.domain}: {d.bounces_in_window} bounces in the last {window} "
+                     f"(threshold {d.threshold}){flag}")
+    lines.append(f"incidents: {len(summary.incidents) or 'none'}")
+    for incident in summary.incidents:
+        lines.append(f"  #{incident.get('id')} {incident.get('domain')}: {incident.get('state')}, "
+                     f"{incident.get('cause')}")
+    return "\n".join(lines)
+
+
+def _report(summary: ScanSummary, settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    if as_json:
+        out.write(json.dumps(summary_json(summary)) + "\n")
+    else:
+        out.write(f"scan at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n{summary_text(summary, settings)}\n")
+    out.flush()
+    return EXIT_FAILURE if summary.failed else EXIT_OK
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"

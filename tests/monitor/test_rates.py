@@ -1,0 +1,112 @@
+"""Rates per domain over the window, the baseline and the alert threshold (store queries + pure fold)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.config import MonitorSettings, Settings
+from bot.monitor.evaluate import read_stats
+from bot.monitor.rates import WindowStats, baseline, threshold
+from bot.store.rates_queries import BaselineCache, baseline_counts, own_first_hops
+from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes, monitor_settings, spread
+
+
+def _stats(engine: Engine, domains: list[str], now: datetime, monitor: MonitorSettings) -> dict[str, WindowStats]:
+    with engine.connect() as conn:
+        return read_stats(conn, domains, now, monitor)
+
+
+def _baseline(engine: Engine, *args: Any) -> dict[str, dict[int, int]]:
+    with engine.connect() as conn:
+        return baseline_counts(conn, *args)
+
+
+def _hops(engine: Engine, *args: Any) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        return own_first_hops(conn, *args)
+
+
+def test_window_groups_every_dimension(engine: Engine, settings: Settings) -> None:
+    add_bounces(engine, T0 - minutes(10), 3, reason="userunknown", hard=True, recipient_domain="a.example")
+    add_bounces(engine, T0 - minutes(20), 2, reason="blocked", ours=None, sender="bob@example.com",
+                cited_blocklists="zen.spamhaus.org bl.spamcop.net", reporting_mta="mx.b.example",
+                recipient_domain="b.example")
+    add_bounces(engine, T0 - minutes(30), 4, reason="userunknown", hard=True, ours=False,
+                sender="forged@example.com", first_hop_ip="203.0.113.7", recipient_domain="c.example")
+    add_bounces(engine, T0 - minutes(5), 7, action="delayed")  # warnings, not bounces
+    add_bounces(engine, T0 - minutes(61), 5)  # before the window
+    add_bounces(engine, T0 - minutes(5), 6, domain="other.example")  # another domain
+
+    stats = _stats(engine, [DOMAIN], T0, settings.monitor)[DOMAIN]
+
+    assert stats.total == 9
+    assert (stats.hard, stats.soft) == (7, 2)
+    assert (stats.ours, stats.spoofed, stats.unknown) == (3, 4, 2)
+    assert stats.by_reason == (("userunknown", 7), ("blocked", 2))
+    assert stats.by_reason_own == (("userunknown", 3), ("blocked", 2))
+    assert [(s.sender, s.bounces, s.recipient_domains) for s in stats.by_sender] == [
+        ("forged@example.com", 4, 1), ("alice@example.com", 3, 1), ("bob@example.com", 2, 1)]
+    assert stats.by_recipient_domain == (("c.example", 4), ("a.example", 3), ("b.example", 2))
+    assert stats.by_reporting_mta == (("mx.example.org", 7), ("mx.b.example", 2))
+    assert stats.by_blocklist == (("bl.spamcop.net", 2), ("zen.spamhaus.org", 2))
+    assert stats.citing_blocklists == 2
+    assert stats.spoofed_first_hops == (("203.0.113.7", 4),)
+    assert (stats.baseline, stats.threshold, stats.alerting) == (0.0, 50, False)
+
+
+def test_domain_without_bounces_has_empty_stats(engine: Engine, settings: Settings) -> None:
+    stats = _stats(engine, [DOMAIN], T0, settings.monitor)[DOMAIN]
+    assert (stats.total, stats.by_reason, stats.threshold) == (0, (), 50)
+
+
+def test_baseline_counts_windows_back_from_the_window_start(engine: Engine) -> None:
+    add_bounces(engine, T0 - minutes(30), 2)  # window 0
+    add_bounces(engine, T0 - minutes(90), 3)  # window 1
+    add_bounces(engine, T0 - timedelta(hours=5, minutes=1), 4)  # window 5
+    add_bounces(engine, T0 - timedelta(days=8), 9)  # older than the baseline
+    counts = _baseline(engine, [DOMAIN], T0, timedelta(hours=1), 7 * 24)
+    assert counts == {DOMAIN: {0: 2, 1: 3, 5: 4}}
+
+
+def test_baseline_is_the_median_window_with_empty_windows_as_zero() -> None:
+    assert baseline({0: 10, 1: 20, 2: 30}, 3) == 20
+    assert baseline({0: 100}, 5) == 0
+    assert baseline(dict.fromkeys(range(100), 40), 168) == 40
+    assert baseline({}, 0) == 0
+
+
+def test_threshold_rises_with_a_high_normal_level() -> None:
+    monitor = monitor_settings().monitor
+    assert threshold(0, monitor) == 50
+    assert threshold(10, monitor) == 50
+    assert threshold(40, monitor) == 120
+    assert threshold(40.5, monitor) == 122
+
+
+def test_high_baseline_raises_the_threshold(engine: Engine, settings: Settings) -> None:
+    start = T0 - timedelta(days=7)
+    add_bounces(engine, spread(start, T0, 7 * 24 * 80))  # 80 an hour, all week, the hour now included
+    stats = _stats(engine, [DOMAIN], T0, settings.monitor)[DOMAIN]
+    assert stats.total == 80
+    assert stats.baseline == 80
+    assert stats.threshold == 240 and not stats.alerting
+
+
+def test_own_first_hops_lists_our_ips_most_bounced_first(engine: Engine) -> None:
+    add_bounces(engine, T0 - minutes(5), 2, first_hop_ip="192.0.2.20")
+    add_bounces(engine, T0 - minutes(5), 3, first_hop_ip="192.0.2.10")
+    add_bounces(engine, T0 - minutes(5), 9, first_hop_ip="203.0.113.7", ours=False)
+    assert _hops(engine, DOMAIN, T0 - timedelta(days=1)) == ("192.0.2.10", "192.0.2.20")
+
+
+def test_the_baseline_cache_reads_the_past_once_an_hour(engine: Engine) -> None:
+    cache, hour = BaselineCache(), timedelta(hours=1)
+    add_bounces(engine, T0 - timedelta(hours=3), 4)  # 06:00; T0 is 09:00
+    with engine.connect() as conn:
+        assert cache.counts(conn, [DOMAIN], T0 - minutes(10), hour, 168) == {DOMAIN: {2: 4}}  # up to 08:00
+        add_bounces(engine, T0 - timedelta(hours=3), 500)
+        assert cache.counts(conn, [DOMAIN], T0 - minutes(5), hour, 168) == {DOMAIN: {2: 4}}  # same hour: cached
+        assert cache.counts(conn, [DOMAIN], T0 + minutes(10), hour, 168) == {DOMAIN: {3: 504}}  # next hour: read
