@@ -1,0 +1,207 @@
+"""`bouncecheck run`: the store, the scheduler and Slack (Socket Mode or HTTP) in one process.
+
+    start_bot()  open the store → notifier (Slack if configured, else console) → scheduler → Bolt app
+    run_bot()    start_bot, then Socket Mode or gunicorn (HTTP) until SIGTERM/SIGINT, then a clean stop
+
+Without a bot token or `[slack] channel` the bot still scans and evaluates, printing alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings, environ, secret
+from bot.errors import ConfigError
+from bot.jobs import Scan, build_scheduler, utc_now
+from bot.monitor.notify import ConsoleNotifier, Notifier
+from bot.monitor.watch import Checker
+from bot.slack.app import bot_token, build_app, build_services, web_client
+from bot.slack.notifier import Courier, SlackNotifier, catalogue_delist_urls, deliver_outbox
+from bot.store.database import open_engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, kw_only=True)
+class Bot:
+    """A running bot: what `healthz` looks at and what a clean shutdown stops."""
+
+    settings: Settings
+    engine: Engine
+    scheduler: Any  # APScheduler BackgroundScheduler (untyped)
+    notifier: Notifier
+    client: WebClient | None = None
+    app: App | None = None
+    courier: Courier | None = None
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def healthy(self) -> bool:
+        if self.stopped.is_set() or not getattr(self.scheduler, "running", False):
+            return False
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        if self.courier is not None:
+            self.courier.stop()
+        try:
+            self.scheduler.shutdown(wait=True)
+        except Exception:  # an already stopped scheduler must not block the rest of the shutdown
+            log.debug("scheduler shutdown", exc_info=True)
+        self.engine.dispose()
+        log.info("bouncecheck stopped")
+
+
+def slack_configured(settings: Settings, env: Mapping[str, str]) -> bool:
+    return bool(settings.slack.channel and settings.slack.bot_token_env and env.get(settings.slack.bot_token_env))
+
+
+def start_bot(
+    settings: Settings,
+    env: Mapping[str, str],
+    *,
+    http: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+    scan: Scan | None = None,
+    check: Checker | None = None,
+) -> Bot:
+    """Open the store, build the notifier and the scheduler, start it, and build the Slack app if configured.
+
+    `scan` and `check` replace the mailbox scan and the reputation check of the scheduled jobs (benches).
+    """
+    engine = open_engine(settings.storage.url)
+    client = app = courier = None
+    deliver: Callable[[datetime], object] | None = None
+    notifier: Notifier
+    if slack_configured(settings, env):
+        signing_secret = secret(env, settings.slack.signing_secret_env, "[slack] signing_secret_env") if http else None
+        client = web_client(settings.slack, bot_token(settings, env))
+        bound_client = client
+
+        def deliver(now: datetime) -> object:
+            return deliver_outbox(engine, bound_client, now)
+
+        # Delivers the moment something is queued; the scheduled job retries what failed.
+        courier = Courier(lambda: deliver(clock()))
+        slack_notifier = SlackNotifier(
+            engine,
+            channel=settings.slack.channel,
+            window=settings.monitor.window,
+            clock=clock,
+            delist_urls=catalogue_delist_urls(settings.dns),
+            on_enqueue=courier.kick,
+        )
+        notifier = slack_notifier
+        services = build_services(settings, engine, client, slack_notifier, clock=clock, kick=courier.kick)
+        app = build_app(services, client, signing_secret=signing_secret)
+    else:
+        if http:
+            raise ConfigError(f"HTTP mode needs [slack] channel and ${settings.slack.bot_token_env}")
+        log.warning(
+            "Slack is not configured ([slack] channel or $%s missing): alerts go to the console",
+            settings.slack.bot_token_env,
+        )
+        notifier = ConsoleNotifier(sys.stdout)
+    scheduler = build_scheduler(
+        settings, engine, notifier, deliver=deliver, clock=clock, scan=scan, check=check, env=env
+    )
+    scheduler.start()
+    if courier is not None:
+        courier.start()
+    return Bot(
+        settings=settings,
+        engine=engine,
+        scheduler=scheduler,
+        notifier=notifier,
+        client=client,
+        app=app,
+        courier=courier,
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    """The `run` command: run until SIGTERM or SIGINT; 0 on a clean stop."""
+    env = environ()
+    slack = slack_configured(settings, env)
+    # Missing secrets are a config error (exit 2) before anything starts, not a crash after.
+    if slack and settings.slack.mode == "http":
+        secret(env, settings.slack.signing_secret_env, "[slack] signing_secret_env")
+        return _serve_http(settings)
+    app_token = secret(env, settings.slack.app_token_env, "[slack] app_token_env") if slack else ""
+    bot = start_bot(settings, env)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    handler = None
+    try:
+        if bot.app is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(bot.app, app_token=app_token, web_client=bot.client)
+            handler.connect()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack in Socket Mode")
+        stop.wait()
+    finally:
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
+        bot.stop()
+    return 0
+
+
+def _serve_http(settings: Settings) -> int:
+    """HTTP mode: gunicorn in this process (one worker, threads); the worker starts the bot after the fork."""
+    from gunicorn.app.base import BaseApplication
+
+    from bot.slack.wsgi import make_wsgi
+
+    running: list[Bot] = []
+
+    def stop_bots(_server: object, _worker: object) -> None:
+        for bot in running:
+            bot.stop()
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{settings.slack.http_host}:{settings.slack.http_port}",
+                "workers": 1,
+                "threads": 8,
+                "worker_class": "gthread",
+                "timeout": 30,
+                "graceful_timeout": 20,
+                "worker_exit": stop_bots,
+                "control_socket_disable": True,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            bot = start_bot(settings, environ(), http=True)
+            running.append(bot)
+            assert bot.app is not None
+            return make_wsgi(bot.app, bot.healthy)
+
+    try:
+        Server().run()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

@@ -1,0 +1,118 @@
+"""The incident card's buttons: Acknowledge, Recheck, Snooze (1 h / 4 h / 24 h), Resolve.
+
+Each click is acked at once; the lazy listener hands the work to the work pool. Every action is idempotent and safe
+against races (bot.slack.incident_ops); a click that changes nothing gets a kind ephemeral note.
+Changes reach the card and the thread through the outbox, which is then delivered at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from slack_bolt import Ack, App, Respond
+from sqlalchemy import Engine
+
+from bot.config import parse_duration
+from bot.slack import blocks, incident_ops, queries
+from bot.slack.actions.clicks import action, allowed, clicker, tell
+from bot.slack.failures import reported
+from bot.slack.services import Services
+
+Handler = Callable[[dict[str, Any], Respond, Services], None]
+
+
+class PersonAction(Protocol):
+    def __call__(self, engine: Engine, incident_id: int, *, by: str, now: datetime) -> incident_ops.Outcome | None: ...
+
+
+def register(app: App, services: Services) -> None:
+    handlers: dict[str, Handler] = {
+        blocks.ACK: acknowledge,
+        blocks.RECHECK: recheck,
+        blocks.SNOOZE: snooze,
+        blocks.RESOLVE: resolve,
+    }
+    for action_id, handler in handlers.items():
+        app.action(action_id)(ack=_ack, lazy=[_lazy(handler, services)])
+
+
+def _ack(ack: Ack) -> None:
+    ack()
+
+
+def _lazy(handler: Handler, services: Services) -> Callable[..., None]:
+    def work(body: dict[str, Any], respond: Respond) -> None:
+        handler(body, respond, services)
+
+    def run(body: dict[str, Any], respond: Respond) -> None:
+        services.work.submit(reported(work), body=body, respond=respond)
+
+    run.__name__ = f"lazy_{handler.__name__}"  # Bolt tells lazy listeners apart by name
+    return run
+
+
+def _incident_id(value: str) -> int | None:
+    head = value.split(":", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _outcome(verb: str, outcome: incident_ops.Outcome | None, respond: Respond, services: Services) -> None:
+    if outcome is None:
+        tell(respond, "That incident no longer exists (it may have been pruned).")
+    elif not outcome.changed:
+        tell(respond, incident_ops.unchanged_note(verb, outcome.after))
+    else:
+        services.notifier.notify(outcome.after, outcome.events)
+        services.kick()
+
+
+def acknowledge(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    _button("acknowledge", incident_ops.acknowledge, body, respond, services)
+
+
+def resolve(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    _button("resolve", incident_ops.resolve, body, respond, services)
+
+
+def _button(verb: str, act: PersonAction, body: dict[str, Any], respond: Respond, services: Services) -> None:
+    incident_id = _incident_id(str(action(body).get("value", "")))
+    if incident_id is None or not allowed(body, respond, services):
+        return
+    _outcome(verb, act(services.engine, incident_id, by=clicker(body), now=services.clock()), respond, services)
+
+
+def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    value = str((action(body).get("selected_option") or {}).get("value", ""))
+    incident_id = _incident_id(value)
+    if incident_id is None or not allowed(body, respond, services):
+        return
+    try:
+        span = parse_duration(value.split(":", 1)[1])
+    except (IndexError, ValueError):
+        span = timedelta(hours=1)
+    now = services.clock()
+    outcome = incident_ops.snooze(services.engine, incident_id, by=clicker(body), until=now + span, now=now)
+    _outcome("snooze", outcome, respond, services)
+
+
+def recheck(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    incident_id = _incident_id(str(action(body).get("value", "")))
+    if incident_id is None or not allowed(body, respond, services, runs_a_check=True):
+        return
+    recheck_incident(incident_id, respond, services, key=f"recheck:{action(body).get('action_ts', '')}")
+
+
+def recheck_incident(incident_id: int, respond: Respond | None, services: Services, *, key: str) -> None:
+    """Re-run the reputation check of the incident's domain and answer in its thread (buttons, mentions)."""
+    incident = queries.load_incident(services.engine, incident_id)
+    if incident is None:
+        if respond:
+            tell(respond, "That incident no longer exists (it may have been pruned).")
+        return
+    now = services.clock()
+    bounce_ips = queries.bounce_ips(services.engine, incident.domain, since=now - services.settings.monitor.window)
+    result = services.check(incident.domain, bounce_ips)
+    services.notifier.post_in_thread(incident, blocks.recheck_answer(incident, result), key=key)
+    services.kick()

@@ -1,0 +1,645 @@
+"""Pure Block Kit rendering: incident cards, thread follow-ups, /bouncecheck answers, usage, App Home.
+
+Called by the notifier (cards and follow-ups go into the outbox) and by the listeners. Nothing here
+does I/O; every string that came from mail, DNS or a person is escaped before it reaches mrkdwn, and
+every message is cut to Slack's limits with a visible marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.models import (
+    Cause,
+    CheckResult,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    ListingStatus,
+    Posture,
+    Verdict,
+    ZoneResult,
+)
+
+Block = dict[str, Any]
+
+# Slack's limits (slack_sdk/models/blocks validators; msg_blocks_too_long fires near 13k in total).
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_FALLBACK_TEXT = 3000
+MAX_MESSAGE_CHARS = 11_000
+TRUNCATED = "… (truncated)"
+
+# action_id of every interactive element; the listeners register on these.
+ACK, RECHECK, SNOOZE, RESOLVE, POST_TO_CHANNEL = (
+    "incident_acknowledge",
+    "incident_recheck",
+    "incident_snooze",
+    "incident_resolve",
+    "post_to_channel",
+)
+SNOOZE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("1h", "for 1 hour"),
+    ("4h", "for 4 hours"),
+    ("24h", "for 24 hours"),
+)
+
+STATE_LOOK: Mapping[IncidentState, tuple[str, str, str]] = {  # emoji, colour bar, label
+    IncidentState.OPEN: ("🔴", "#D62828", "Open"),
+    IncidentState.ACKNOWLEDGED: ("🟠", "#F4A261", "Acknowledged"),
+    IncidentState.SNOOZED: ("⚪", "#9E9E9E", "Snoozed"),
+    IncidentState.RESOLVED: ("✅", "#2A9D8F", "Resolved"),
+}
+
+CAUSE_LABEL: Mapping[Cause, str] = {
+    Cause.BLACKLISTED: "Blacklisted: our IPs or domain are on a blocklist",
+    Cause.BACKSCATTER: "Backscatter: bounces of mail forged in our name",
+    Cause.COMPROMISED_SENDER: "Compromised sender: one of our accounts is sending spam",
+    Cause.BAD_RECIPIENTS: "Bad recipients: our mail goes to addresses that do not exist",
+    Cause.REMOTE_PROBLEM: "Remote problem: one receiving domain is failing",
+    Cause.MIXED: "Mixed: no single cause dominates",
+}
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+# --------------------------------------------------------------------------- the message record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A rendered message: fallback text (notifications, screen readers) and its blocks.
+
+    With a `color` the blocks go into one attachment so Slack draws the state's colour bar.
+    """
+
+    text: str
+    blocks: tuple[Block, ...]
+    color: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The keyword arguments of chat.postMessage / chat.update / respond()."""
+        if self.color:
+            return {
+                "text": self.text,
+                "blocks": [],
+                "attachments": [{"color": self.color, "blocks": list(self.blocks), "fallback": self.text}],
+            }
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BounceFigures:
+    """A domain's recent bounces, as the store counts them (for /bouncecheck answers)."""
+
+    domain: str
+    window: timedelta
+    in_window: int
+    threshold: int
+    last_24h: int
+    top_reasons: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentLink:
+    """Where an incident's card lives, to link to it."""
+
+    incident_id: int
+    domain: str
+    state: IncidentState
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxStatus:
+    name: str
+    folder: str
+    last_scan_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HomeData:
+    """What the App Home tab shows."""
+
+    domains: tuple[tuple[str, Incident | None], ...]  # monitored domain, its open incident
+    incident_urls: Mapping[int, str] = field(default_factory=dict)
+    mailboxes: tuple[MailboxStatus, ...] = ()
+    now: datetime | None = None
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape(text: object) -> str:
+    """Make untrusted text inert in mrkdwn: `<!channel>` or `<@U1>` shows as text, never pings."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut `text` to `limit` characters with a marker, never inside an `&amp;`-style entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(TRUNCATED)]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + TRUNCATED
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link; the URL is only accepted as http(s) and cannot close the link early."""
+    if not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return escape(label)
+    return f"<{url}|{escape(label).replace('|', '/')}>"
+
+
+def user(user_id: str | None) -> str:
+    """A mention of a Slack user ID, or the escaped text when it is not one."""
+    if not user_id:
+        return "someone"
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+
+
+def when(moment: datetime) -> str:
+    """A date Slack shows in the reader's own time zone, with a UTC fallback."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def duration(span: timedelta) -> str:
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{mins}m" if mins or not (days or hours) else "",
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+
+
+def fields(pairs: Sequence[tuple[str, str]]) -> Block:
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": clip(f"*{k}*\n{v}", 2000)} for k, v in pairs[:10]],
+    }
+
+
+def header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
+    }
+
+
+def context(*texts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(t, MAX_SECTION_TEXT)} for t in texts[:10]],
+    }
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None, confirm: Block | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
+    return element
+
+
+DIVIDER: Block = {"type": "divider"}
+
+
+def fit(
+    blocks: Iterable[Block],
+    *,
+    max_blocks: int = MAX_BLOCKS,
+    max_chars: int = MAX_MESSAGE_CHARS,
+    keep_last: int = 0,
+) -> tuple[Block, ...]:
+    """Keep blocks within Slack's count and size limits; what is dropped is replaced by one marker.
+
+    `keep_last` blocks (the buttons) are kept whatever happens to the ones before them.
+    """
+    items = list(blocks)
+    tail = items[len(items) - keep_last :] if keep_last else []
+    body = items[: len(items) - keep_last] if keep_last else items
+    budget = max_chars - sum(_size(b) for b in tail) - 100
+    kept: list[Block] = []
+    used = 0
+    for block in body:
+        size = _size(block)
+        if len(kept) + len(tail) >= max_blocks - 1 or used + size > budget:
+            kept.append(
+                context(
+                    f"_{TRUNCATED.strip('… ')}: {len(body) - len(kept)} more "
+                    f"block(s) left out to stay within Slack's limits._"
+                )
+            )
+            break
+        kept.append(block)
+        used += size
+    return (*kept, *tail)
+
+
+def _size(block: Block) -> int:
+    return len(repr(block))
+
+
+def message_chars(message: Message) -> int:
+    return sum(_size(b) for b in message.blocks)
+
+
+# --------------------------------------------------------------------------- incident card
+
+
+def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None) -> Message:
+    """The live status card: parent message of the incident's thread, kept current with chat.update."""
+    emoji, colour, label = STATE_LOOK[incident.state]
+    domain = escape(incident.domain)
+    facts = [
+        ("State", f"{emoji} {label}" + _state_detail(incident)),
+        ("Bounces in window", f"{incident.bounces_in_window} (threshold {incident.threshold})"),
+        ("Peak", str(incident.peak)),
+        ("Since", when(incident.opened_at)),
+        ("Likely cause", escape(CAUSE_LABEL.get(incident.cause, str(incident.cause)))),
+    ]
+    if incident.acknowledged_by:
+        facts.append(("Acknowledged by", user(incident.acknowledged_by)))
+    blocks: list[Block] = [header(f"{emoji} Bounce flood on {incident.domain}"), fields(facts)]
+    blocks += _diagnosis_blocks(incident)
+    if incident.top_reasons:
+        blocks.append(
+            section(
+                "*Top reasons*\n"
+                + "\n".join(f"• {escape(reason)}: {count}" for reason, count in incident.top_reasons[:8])
+            )
+        )
+    blocks.append(section(_listings_text(incident.listings, delist_urls or {})))
+    actions = _card_actions(incident)
+    blocks.append(context(f"Incident #{incident.id} · {domain} · updated {when(incident.updated_at)}"))
+    if actions:
+        blocks.append(actions)
+    fallback = (
+        f"{emoji} {label}: bounce flood on {domain}: {incident.bounces_in_window} bounces "
+        f"(threshold {incident.threshold}), likely {escape(incident.cause)}"
+    )
+    return Message(text=fallback, blocks=fit(blocks, keep_last=1 if actions else 0), color=colour)
+
+
+def _state_detail(incident: Incident) -> str:
+    if incident.state is IncidentState.SNOOZED and incident.snoozed_until:
+        return f" until {when(incident.snoozed_until)}"
+    if incident.state is IncidentState.RESOLVED:
+        by = f" by {user(incident.resolved_by)}" if incident.resolved_by else " automatically"
+        at = f" {when(incident.resolved_at)}" if incident.resolved_at else ""
+        return by + at
+    return ""
+
+
+def _diagnosis_blocks(incident: Incident) -> list[Block]:
+    diagnosis = incident.diagnosis
+    if diagnosis is None:
+        return []
+    blocks: list[Block] = []
+    if diagnosis.evidence:
+        blocks.append(section("*Why we think so*\n" + "\n".join(f"• {escape(e)}" for e in diagnosis.evidence)))
+    if diagnosis.next_steps:
+        blocks.append(
+            section(
+                "*What to do next*\n" + "\n".join(f"{n}. {escape(s)}" for n, s in enumerate(diagnosis.next_steps, 1))
+            )
+        )
+    return blocks
+
+
+def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str]) -> str:
+    if not listings:
+        return "*Blacklists*\n✅ None of our IPs or domains is listed."
+    lines = []
+    for listing in listings:
+        target, _, zone = listing.partition("@")
+        url = delist_urls.get(listing, "")
+        delist = f" — {link(url, 'delist')}" if url else ""
+        lines.append(f"• ⛔ {escape(target)} on {escape(zone or '?')}{delist}")
+    return "*Blacklists*\n" + "\n".join(lines)
+
+
+def _card_actions(incident: Incident) -> Block | None:
+    if incident.state is IncidentState.RESOLVED:
+        return None
+    value = str(incident.id)
+    elements: list[Block] = []
+    if incident.state is not IncidentState.ACKNOWLEDGED:
+        elements.append(button("Acknowledge", ACK, value, style="primary"))
+    elements.append(button("Recheck", RECHECK, value))
+    elements.append(
+        {
+            "type": "static_select",
+            "action_id": SNOOZE,
+            "placeholder": {"type": "plain_text", "text": "Snooze…"},
+            "options": [
+                {"text": {"type": "plain_text", "text": f"Snooze {label}"}, "value": f"{value}:{code}"}
+                for code, label in SNOOZE_CHOICES
+            ],
+        }
+    )
+    elements.append(
+        button(
+            "Resolve",
+            RESOLVE,
+            value,
+            style="danger",
+            confirm={
+                "title": {"type": "plain_text", "text": "Resolve this incident?"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"Mark the bounce flood on {escape(incident.domain)} as resolved.",
+                },
+                "confirm": {"type": "plain_text", "text": "Resolve"},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+            },
+        )
+    )
+    return {"type": "actions", "block_id": f"incident:{incident.id}", "elements": elements}
+
+
+# --------------------------------------------------------------------------- thread follow-ups
+
+
+def followup(
+    event: IncidentEvent, incident: Incident, *, delist_urls: Mapping[str, str] | None = None
+) -> Message | None:
+    """The thread reply for one incident event, or None when the card alone says it."""
+    # A person's action is said in full by the line itself; the monitor's detail would repeat it.
+    said_in_full = event.actor and event.kind in (EventKind.ACKNOWLEDGED, EventKind.SNOOZED, EventKind.RESOLVED)
+    detail = f"\n{escape(event.detail)}" if event.detail and not said_in_full else ""
+    data = event.data
+    text: str
+    if event.kind is EventKind.OPENED:
+        text = (
+            f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
+            f"(threshold {incident.threshold}). Likely cause: *{escape(incident.cause)}*.{detail}"
+        )
+    elif event.kind is EventKind.GREW:
+        before = data.get("previous") or data.get("from")
+        was = f" (was {escape(before)})" if before is not None else ""
+        count = data.get("count", incident.bounces_in_window)
+        text = f"📈 Bounces rose to *{escape(count)}* in the window{was}.{detail}"
+    elif event.kind is EventKind.CAUSE_CHANGED:
+        text = f"🔎 Likely cause is now *{escape(CAUSE_LABEL.get(incident.cause, incident.cause))}*.{detail}"
+    elif event.kind in (EventKind.LISTED, EventKind.DELISTED):
+        listing = str(data.get("listing", ""))
+        target, _, zone = listing.partition("@")
+        what = f"{escape(target)} on {escape(zone)}" if zone else escape(listing) or "a listing"
+        if event.kind is EventKind.LISTED:
+            url = (delist_urls or {}).get(listing, "")
+            delist = f" — {link(url, 'request delisting')}" if url else ""
+            text = f"⛔ Newly listed: {what}{delist}.{detail}"
+        else:
+            text = f"✅ No longer listed: {what}.{detail}"
+    elif event.kind is EventKind.ACKNOWLEDGED:
+        text = f"🟠 {user(event.actor)} acknowledged the incident.{detail}"
+    elif event.kind is EventKind.SNOOZED:
+        until = incident.snoozed_until
+        text = f"⚪ {user(event.actor)} snoozed thread updates{' until ' + when(until) if until else ''}.{detail}"
+    elif event.kind is EventKind.RESOLVED:
+        lasted = duration((incident.resolved_at or event.at) - incident.opened_at)
+        by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
+        text = (
+            f"✅ Resolved {by} after {lasted}. Peak {incident.peak} bounces in the window "
+            f"on {escape(incident.domain)}.{detail}"
+        )
+    else:
+        return None
+    return Message(text=_plain(text), blocks=(section(text),))
+
+
+def recheck_answer(incident: Incident, result: CheckResult) -> Message:
+    """The thread reply to the Recheck button or a `recheck` mention."""
+    answer = check_answer(result, figures=None, incident=None, with_button=False)
+    intro = section(f"🔁 Recheck of {escape(incident.domain)} for incident #{incident.id}:")
+    return Message(text=f"🔁 Recheck: {answer.text}", blocks=fit((intro, *answer.blocks)))
+
+
+def status_answer(incident: Incident, *, now: datetime, url: str | None) -> Message:
+    """The reply to a `status` mention: the card's facts, in the thread."""
+    card = incident_card(incident, now=now)
+    blocks = [b for b in card.blocks if b.get("type") != "actions"]
+    if url:
+        blocks.append(context(link(url, "Open the incident card")))
+    return Message(text=card.text, blocks=fit(blocks))
+
+
+def _plain(mrkdwn: str) -> str:
+    """Fallback text for notifications: the first line, without mrkdwn emphasis."""
+    first = mrkdwn.split("\n", 1)[0].replace("*", "")
+    return clip(first, MAX_FALLBACK_TEXT)
+
+
+# --------------------------------------------------------------------------- /bouncecheck
+
+
+VERDICT_LOOK: Mapping[Verdict, str] = {Verdict.LISTED: "⛔", Verdict.CLEAN: "✅", Verdict.UNKNOWN: "❔"}
+
+
+def check_answer(
+    result: CheckResult,
+    *,
+    figures: BounceFigures | None,
+    incident: IncidentLink | None,
+    with_button: bool = True,
+) -> Message:
+    """The /bouncecheck answer: verdict first, then listings, failures, posture, bounce figures."""
+    target = escape(result.target)
+    all_results = [
+        *(("", r) for r in result.domain_results),
+        *((ip.ip, r) for ip in result.ips for r in ip.results),
+    ]
+    listed = [(who, r) for who, r in all_results if r.status is ListingStatus.LISTED and not r.informational]
+    failed = [(who, r) for who, r in all_results if r.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT)]
+    zones = len({r.zone for _, r in all_results})
+    headline = _verdict_line(result, target, listed, failed, zones)
+    blocks: list[Block] = [section(f"{VERDICT_LOOK.get(result.verdict, '❔')} *{headline}*")]
+    if result.ips:
+        ips = ", ".join(f"{escape(ip.ip)} ({escape('/'.join(ip.sources))})" for ip in result.ips[:20])
+        more = f" and {len(result.ips) - 20} more" if len(result.ips) > 20 else ""
+        blocks.append(context(f"Checked IPs: {ips}{more}"))
+    if listed:
+        blocks.append(section("*Listings*\n" + "\n".join(_listing_line(who or result.target, r) for who, r in listed)))
+    informational = [(who, r) for who, r in all_results if r.status is ListingStatus.LISTED and r.informational]
+    if informational:
+        blocks.append(
+            context(
+                "For information (lists a neighbourhood, not you): "
+                + ", ".join(f"{escape(who or result.target)} on {escape(r.list or r.zone)}" for who, r in informational)
+            )
+        )
+    if failed or result.broken_zones:
+        lines = [
+            f"• {escape(who or result.target)} on {escape(r.list or r.zone)}: {escape(r.status)}"
+            for who, r in failed[:15]
+        ]
+        if len(failed) > 15:
+            lines.append(f"• … and {len(failed) - 15} more")
+        if result.broken_zones:
+            lines.append("• Broken zones (answers ignored): " + ", ".join(escape(z) for z in result.broken_zones))
+        blocks.append(section("*Could not check*\n" + "\n".join(lines)))
+    if result.posture:
+        blocks.append(section(_posture_text(result.posture)))
+    if result.notes:
+        blocks.append(context(*(escape(n) for n in result.notes[:5])))
+    if figures:
+        blocks.append(section(_figures_text(figures)))
+    if incident:
+        look = STATE_LOOK[incident.state]
+        where = link(incident.url, "open the incident card") if incident.url else "no card posted yet"
+        blocks.append(
+            section(
+                f"{look[0]} Incident #{incident.incident_id} on {escape(incident.domain)} is "
+                f"*{look[2].lower()}*: {where}."
+            )
+        )
+    blocks.append(context(f"Checked {when(result.checked_at)}"))
+    button_block = (
+        {"type": "actions", "elements": [button("Post to channel", POST_TO_CHANNEL, result.target)]}
+        if with_button
+        else None
+    )
+    if button_block:
+        blocks.append(button_block)
+    return Message(
+        text=_plain(f"{VERDICT_LOOK.get(result.verdict, '❔')} {headline}"),
+        blocks=fit(blocks, keep_last=1 if button_block else 0),
+    )
+
+
+def _verdict_line(
+    result: CheckResult,
+    target: str,
+    listed: Sequence[tuple[str, ZoneResult]],
+    failed: Sequence[tuple[str, ZoneResult]],
+    zones: int,
+) -> str:
+    if result.verdict is Verdict.LISTED:
+        lists = len({r.zone for _, r in listed})
+        return f"{target} is listed on {lists} blocklist{'s' if lists != 1 else ''}"
+    if result.verdict is Verdict.CLEAN:
+        return f"{target} is not listed on any of the {zones} blocklists checked"
+    return f"Could not tell whether {target} is listed: {len(failed)} lookup(s) failed"
+
+
+def _listing_line(who: str, result: ZoneResult) -> str:
+    codes = f" ({escape(', '.join(result.codes))})" if result.codes else ""
+    meaning = f": {escape(result.meaning)}" if result.meaning else ""
+    txt = f"\n    _{escape(clip(result.txt, 300))}_" if result.txt else ""
+    delist = f" — {link(result.delist_url, 'delist')}" if result.delist_url else ""
+    return f"• ⛔ *{escape(result.list or result.zone)}* lists {escape(who)}{codes}{meaning}{delist}{txt}"
+
+
+def _posture_text(posture: Posture) -> str:
+    if posture.spf_record:
+        spf = f"SPF `{escape(clip(posture.spf_record, 400))}`"
+        if posture.spf_lookups is not None:
+            spf += f", {posture.spf_lookups} DNS lookups"
+    else:
+        spf = "SPF: none published"
+    if posture.spf_error:
+        spf += f" ⚠️ {escape(posture.spf_error)}"
+    dmarc = f"DMARC p={escape(posture.dmarc_policy)}" if posture.dmarc_policy else "DMARC: none published"
+    if posture.dmarc_error:
+        dmarc += f" ⚠️ {escape(posture.dmarc_error)}"
+    advice = "".join(f"\n• {escape(a)}" for a in posture.advice)
+    return f"*Posture*\n{spf}\n{dmarc}{advice}"
+
+
+def _figures_text(figures: BounceFigures) -> str:
+    reasons = ", ".join(f"{escape(r)} {n}" for r, n in figures.top_reasons[:5])
+    return (
+        f"*Recent bounces for {escape(figures.domain)}*\n{figures.in_window} in the last "
+        f"{duration(figures.window)} (threshold {figures.threshold}), {figures.last_24h} in 24h"
+        + (f"\nTop reasons: {reasons}" if reasons else "")
+    )
+
+
+# --------------------------------------------------------------------------- usage, refusals, App Home
+
+
+def usage(problem: str | None = None) -> Message:
+    lead = f"⚠️ {escape(problem)}\n\n" if problem else ""
+    text = (
+        f"{lead}*Usage:* `/bouncecheck &lt;domain | IP | address&gt;`\n"
+        "• `/bouncecheck example.com`: blocklist status of the domain and its sending IPs, SPF/DMARC "
+        "posture, recent bounces and any open incident\n"
+        "• `/bouncecheck 192.0.2.10`: blocklist status of one IP\n"
+        "• `/bouncecheck postmaster@example.com`: checks the address's domain\n"
+        "In an incident thread, mention me with `status`, `recheck`, `resolve` or `help`."
+    )
+    return Message(text="Usage: /bouncecheck &lt;domain | IP | address&gt;", blocks=(section(text),))
+
+
+def notice(text: str) -> Message:
+    """A one-line note for a person: refusals, 'already resolved', errors."""
+    return Message(text=_plain(text), blocks=(section(text),))
+
+
+def checking(target: str) -> str:
+    """The ack text of /bouncecheck, shown at once."""
+    return f"Checking {target}…"
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    """The App Home tab: monitored domains with state, open incidents, mailbox health."""
+    blocks: list[Block] = [header("bouncecheck"), section("*Monitored domains*")]
+    if not data.domains:
+        blocks.append(context("No domains configured: set `[monitor] domains`."))
+    for domain, incident in data.domains:
+        if incident is None:
+            blocks.append(section(f"✅ {escape(domain)}: quiet"))
+            continue
+        emoji, _, label = STATE_LOOK[incident.state]
+        url = data.incident_urls.get(incident.id)
+        where = f" — {link(url, 'open card')}" if url else ""
+        blocks.append(
+            section(
+                f"{emoji} {escape(domain)}: {label.lower()} incident #{incident.id}, "
+                f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), "
+                f"likely {escape(incident.cause)}{where}"
+            )
+        )
+    blocks += [DIVIDER, section("*Mailboxes*")]
+    if not data.mailboxes:
+        blocks.append(context("No mailbox scanned yet."))
+    for box in data.mailboxes:
+        scanned = when(box.last_scan_at) if box.last_scan_at else "never"
+        error = (
+            (
+                f"\n⚠️ last error {when(box.last_error_at) if box.last_error_at else ''}: "
+                f"{escape(clip(box.last_error, 500))}"
+            )
+            if box.last_error
+            else ""
+        )
+        blocks.append(section(f"📬 *{escape(box.name)}* / {escape(box.folder)}: last scan {scanned}{error}"))
+    if data.now:
+        blocks.append(context(f"Updated {when(data.now)} · reopen this tab to refresh"))
+    return {"type": "home", "blocks": list(fit(blocks, max_blocks=MAX_HOME_BLOCKS, max_chars=100_000))}

@@ -1,0 +1,40 @@
+"""A PNG chart of a domain's bounces over time, posted in the incident thread on open and resolve.
+
+Pure: counts in, PNG bytes out (matplotlib's Agg backend, no display needed).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import dates
+from matplotlib.figure import Figure
+
+
+def bounce_chart(points: Sequence[tuple[datetime, int]], *, domain: str, threshold: int, title: str = "") -> bytes:
+    """Bounces in the sliding window over time, against the alert threshold; `points` are (time, count)."""
+    figure = Figure(figsize=(8, 3), dpi=100)
+    axes = figure.add_subplot()
+    if points:
+        times = dates.date2num([t for t, _ in points])  # type: ignore[no-untyped-call]
+        counts = [c for _, c in points]
+        axes.plot(times, counts, drawstyle="steps-post", color="#D62828", linewidth=1.5, label="in window")
+        axes.fill_between(times, counts, step="post", color="#D62828", alpha=0.15)
+    axes.xaxis_date()
+    axes.axhline(threshold, color="#555555", linestyle="--", linewidth=1, label=f"threshold {threshold}")
+    axes.set_title(title or f"Bounces for {domain}", fontsize=10)
+    axes.set_ylabel("bounces in window")
+    axes.set_xlabel("UTC", fontsize=8)
+    axes.legend(loc="upper left", fontsize=8)
+    axes.grid(axis="y", alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

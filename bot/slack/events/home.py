@@ -1,0 +1,38 @@
+"""The App Home tab: monitored domains with their state, open incidents with links, mailbox health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack import blocks, queries
+from bot.slack.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        publish_home(event, client, services)
+
+    app.event("app_home_opened")(on_home_opened)
+
+
+def home_data(services: Services) -> blocks.HomeData:
+    engine, settings = services.engine, services.settings
+    open_ones = queries.open_incidents(engine)
+    monitored = list(settings.monitor.domains) + sorted({i.domain for i in open_ones} - set(settings.monitor.domains))
+    domains = queries.domain_incidents(engine, monitored)
+    urls = {i.id: url for i in open_ones if (url := queries.incident_link(engine, i, settings.slack.api_url).url)}
+    return blocks.HomeData(
+        domains=tuple(domains),
+        incident_urls=urls,
+        mailboxes=tuple(queries.mailbox_statuses(engine)),
+        now=services.clock(),
+    )
+
+
+def publish_home(event: dict[str, Any], client: WebClient, services: Services) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    client.views_publish(user_id=str(event["user"]), view=blocks.home_view(home_data(services)))

@@ -1,0 +1,266 @@
+"""Pure Block Kit rendering: escaping, limits, the card per state, follow-ups, the /bouncecheck answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.models import (
+    Cause,
+    CheckResult,
+    Diagnosis,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    IPCheck,
+    ListingStatus,
+    Verdict,
+    ZoneResult,
+)
+from bot.slack import blocks
+from bot.slack.text_render import render_text, render_view
+from tests.slack.conftest import listed_result
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+HOSTILE = "<!channel> <@U0BOSS> <https://evil.example|click> & <!here>"
+
+INCIDENT = Incident(
+    id=7,
+    domain="example.com",
+    state=IncidentState.OPEN,
+    cause=Cause.BLACKLISTED,
+    opened_at=NOW - timedelta(hours=1),
+    updated_at=NOW,
+    bounces_in_window=120,
+    threshold=50,
+    peak=140,
+    listings=("192.0.2.10@zen.spamhaus.org",),
+    diagnosis=Diagnosis(
+        cause=Cause.BLACKLISTED,
+        evidence=(f"58 bounces cite zen.spamhaus.org {HOSTILE}",),
+        next_steps=("Ask Spamhaus to delist 192.0.2.10",),
+    ),
+    top_reasons=((HOSTILE, 80), ("userunknown", 40)),
+)
+
+
+def all_text(message: blocks.Message) -> str:
+    return json.dumps(message.payload(), ensure_ascii=False)
+
+
+def mrkdwn_strings(message: blocks.Message) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(str(node["text"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.payload())
+    return found
+
+
+def assert_inert(message: blocks.Message) -> None:
+    for text in mrkdwn_strings(message):
+        assert "<!channel>" not in text and "<!here>" not in text and "<@U0BOSS>" not in text
+        assert "<https://evil.example" not in text
+
+
+def test_escape_makes_mentions_and_links_inert() -> None:
+    assert blocks.escape(HOSTILE) == (
+        "&lt;!channel&gt; &lt;@U0BOSS&gt; &lt;https://evil.example|click&gt; &amp; &lt;!here&gt;"
+    )
+
+
+@pytest.mark.parametrize("state", list(IncidentState))
+def test_card_per_state(state: IncidentState) -> None:
+    incident = replace(
+        INCIDENT,
+        state=state,
+        acknowledged_by="U0ALICE" if state is IncidentState.ACKNOWLEDGED else None,
+        snoozed_until=NOW + timedelta(hours=4) if state is IncidentState.SNOOZED else None,
+        resolved_at=NOW if state is IncidentState.RESOLVED else None,
+    )
+    card = blocks.incident_card(incident, now=NOW)
+    payload = card.payload()
+    assert payload["attachments"][0]["color"] == blocks.STATE_LOOK[state][1]
+    text = render_text(payload)
+    assert "Bounce flood on example.com" in text
+    assert "120 (threshold 50)" in text and "Peak: 140" in text
+    assert "delist (" not in text  # no catalogue given
+    actions = [b for b in card.blocks if b["type"] == "actions"]
+    if state is IncidentState.RESOLVED:
+        assert not actions
+    else:
+        ids = [e["action_id"] for e in actions[0]["elements"]]
+        assert blocks.RECHECK in ids and blocks.SNOOZE in ids and blocks.RESOLVE in ids
+        assert (blocks.ACK in ids) is (state is not IncidentState.ACKNOWLEDGED)
+    if state is IncidentState.ACKNOWLEDGED:
+        assert "<@U0ALICE>" in all_text(card)
+    assert_inert(card)
+
+
+def test_card_delist_links_and_snooze_options() -> None:
+    card = blocks.incident_card(
+        INCIDENT, now=NOW, delist_urls={"192.0.2.10@zen.spamhaus.org": "https://check.spamhaus.org/"}
+    )
+    assert "<https://check.spamhaus.org/|delist>" in all_text(card)
+    select = next(
+        e for b in card.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == blocks.SNOOZE
+    )
+    assert [o["value"] for o in select["options"]] == ["7:1h", "7:4h", "7:24h"]
+
+
+def test_link_refuses_non_http_and_markup() -> None:
+    assert blocks.link("javascript:alert(1)", "x") == "x"
+    assert blocks.link("https://a.example/|<!channel>", "x") == "x"
+    assert blocks.link("https://a.example/", "a|b") == "<https://a.example/|a/b>"
+
+
+def test_user_mentions_only_real_ids() -> None:
+    assert blocks.user("U0ALICE") == "<@U0ALICE>"
+    assert blocks.user("<!channel>") == "&lt;!channel&gt;"
+
+
+def test_limits_hold_for_a_huge_incident() -> None:
+    huge = replace(
+        INCIDENT,
+        listings=tuple(f"192.0.2.{n}@zone{n}.example" for n in range(200)),
+        top_reasons=tuple((f"reason{n}" * 50, n) for n in range(100)),
+        diagnosis=Diagnosis(cause=Cause.MIXED, evidence=tuple("x" * 2900 for _ in range(60)), next_steps=("y" * 5000,)),
+    )
+    card = blocks.incident_card(huge, now=NOW)
+    assert len(card.blocks) <= blocks.MAX_BLOCKS
+    assert len(json.dumps(card.payload())) < 12_000
+    for block in card.blocks:
+        if "text" in block and block["type"] == "section":
+            assert len(block["text"]["text"]) <= blocks.MAX_SECTION_TEXT
+    assert card.blocks[-1]["type"] == "actions", "the buttons survive truncation"
+    assert any(blocks.TRUNCATED.strip("… ") in json.dumps(b) for b in card.blocks)
+
+
+def test_clip_never_cuts_an_entity() -> None:
+    clipped = blocks.clip("a" * 20 + "&amp;" + "b" * 100, 36)
+    assert clipped.endswith(blocks.TRUNCATED) and "&am" not in clipped.replace("&amp;", "")
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_followups(kind: EventKind) -> None:
+    data: dict[str, object] = {"listing": "192.0.2.10@zen.spamhaus.org", "previous": 60, "count": 180}
+    incident = replace(INCIDENT, resolved_at=NOW, snoozed_until=NOW + timedelta(hours=1))
+    event = IncidentEvent(incident_id=7, kind=kind, at=NOW, detail=HOSTILE, actor="U0ALICE", data=data)
+    message = blocks.followup(event, incident, delist_urls={"192.0.2.10@zen.spamhaus.org": "https://d.example/"})
+    assert message is not None
+    assert_inert(message)
+    text = render_text(message.payload())
+    expected = {
+        EventKind.GREW: "rose to 180",
+        EventKind.LISTED: "Newly listed: 192.0.2.10 on zen.spamhaus.org",
+        EventKind.DELISTED: "No longer listed",
+        EventKind.ACKNOWLEDGED: "@U0ALICE acknowledged",
+        EventKind.SNOOZED: "snoozed thread updates until",
+        EventKind.RESOLVED: "Resolved by @U0ALICE after 1h",
+        EventKind.OPENED: "Incident opened",
+        EventKind.CAUSE_CHANGED: "Likely cause is now",
+    }[kind]
+    assert expected in text
+
+
+def test_automatic_resolution_says_so() -> None:
+    event = IncidentEvent(incident_id=7, kind=EventKind.RESOLVED, at=NOW)
+    message = blocks.followup(event, replace(INCIDENT, resolved_at=NOW))
+    assert message is not None and "automatically" in message.text
+
+
+def test_check_answer_verdict_first_with_listings_posture_and_button() -> None:
+    figures = blocks.BounceFigures(
+        domain="example.com",
+        window=timedelta(hours=1),
+        in_window=120,
+        threshold=50,
+        last_24h=300,
+        top_reasons=(("blocked", 80),),
+    )
+    link = blocks.IncidentLink(
+        incident_id=7, domain="example.com", state=IncidentState.OPEN, url="https://slack.example/archives/C1/p1"
+    )
+    answer = blocks.check_answer(listed_result(), figures=figures, incident=link)
+    text = render_text(answer.payload())
+    first = text.splitlines()[0]
+    assert first.startswith("⛔") and "listed on 1 blocklist" in first
+    assert "Spamhaus ZEN lists 192.0.2.10 (127.0.0.2): SBL — delist (https://check.spamhaus.org/)" in text
+    assert "DMARC p=none" in text and "120 in the last 1h (threshold 50), 300 in 24h" in text
+    assert "Incident #7 on example.com is open: open the incident card" in text
+    assert answer.blocks[-1]["elements"][0]["action_id"] == blocks.POST_TO_CHANNEL
+
+
+def test_check_answer_unknown_is_never_called_clean() -> None:
+    result = CheckResult(
+        target="192.0.2.1",
+        target_type="ip",
+        checked_at=NOW,
+        verdict=Verdict.UNKNOWN,
+        ips=(
+            IPCheck(
+                ip="192.0.2.1",
+                sources=(),
+                results=(ZoneResult(zone="zen.spamhaus.org", list="Spamhaus ZEN", status=ListingStatus.TIMEOUT),),
+            ),
+        ),
+        broken_zones=("dead.example",),
+    )
+    text = render_text(blocks.check_answer(result, figures=None, incident=None).payload())
+    assert text.startswith("❔ Could not tell") and "timeout" in text and "dead.example" in text
+    assert "not listed" not in text
+
+
+def test_check_answer_escapes_dns_text() -> None:
+    result = replace(
+        listed_result(),
+        ips=(
+            IPCheck(
+                ip="192.0.2.10",
+                sources=("spf",),
+                results=(
+                    ZoneResult(
+                        zone="zen.spamhaus.org",
+                        list="Spamhaus ZEN",
+                        status=ListingStatus.LISTED,
+                        txt=HOSTILE,
+                        meaning=HOSTILE,
+                    ),
+                ),
+            ),
+        ),
+    )
+    assert_inert(blocks.check_answer(result, figures=None, incident=None))
+
+
+def test_usage_and_home() -> None:
+    assert "/bouncecheck <domain | IP | address>" in render_text(blocks.usage("bad <!channel>").payload())
+    assert_inert(blocks.usage("bad <!channel>"))
+    home = blocks.home_view(
+        blocks.HomeData(
+            domains=(("example.com", INCIDENT), ("quiet.example", None)),
+            incident_urls={7: "https://s.example/p1"},
+            mailboxes=(
+                blocks.MailboxStatus(
+                    name="postmaster", folder="INBOX", last_scan_at=NOW, last_error=HOSTILE, last_error_at=NOW
+                ),
+            ),
+        )
+    )
+    assert home["type"] == "home"
+    text = render_view(home)
+    assert "example.com: open incident #7" in text and "quiet.example: quiet" in text
+    assert "postmaster / INBOX: last scan 2026-11-27 12:00 UTC" in text
+    assert "&lt;!channel&gt;" in json.dumps(home)

@@ -1,0 +1,127 @@
+"""`/bouncecheck` as real signed HTTP requests to the app's endpoint on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.slack.text_render import render_text
+from bot.slack.wsgi import make_wsgi
+from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import SECRET, Clock, FakeChecker, SlackApp, build, make_settings, serve, store_incident
+
+
+def reply(body: bytes) -> str:
+    """The ack's text: Bolt sends plain text for `ack(text=...)`, JSON when there are blocks."""
+    try:
+        return render_text(json.loads(body))
+    except json.JSONDecodeError:
+        return body.decode()
+
+
+def hooks(slack: SlackStandIn) -> list[dict[str, object]]:
+    return [c.body for c in slack.of("hook")]
+
+
+def test_acks_at_once_then_answers_ephemerally_with_figures_and_incident(slack_app: SlackApp) -> None:
+    incident = store_incident(slack_app.engine)
+    slack_app.checker.delay = 3.0  # a slow DNS check must not delay the ack
+    status, body, elapsed = slack_app.command("example.com")
+    assert status == 200 and elapsed < 1.5
+    assert reply(body) == "Checking example.com…"
+    slack_app.slack.wait_for(lambda: hooks(slack_app.slack))
+    answer = hooks(slack_app.slack)[0]
+    assert answer["response_type"] == "ephemeral"
+    text = render_text(answer)
+    assert text.startswith("⛔ example.com is listed on 1 blocklist")
+    assert f"Incident #{incident.id} on example.com is open" in text
+    assert "0 in the last 1h (threshold 50)" in text
+    assert "[ Post to channel ]" in text
+    assert slack_app.checker.calls == [("example.com", ())]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "Usage"),
+        ("help", "Usage"),
+        ("not_a_domain!", "is not a domain name"),
+        ("a b", "Give one domain"),
+    ],
+)
+def test_help_empty_and_bad_text_answer_usage(slack_app: SlackApp, text: str, expected: str) -> None:
+    status, body, _ = slack_app.command(text)
+    assert status == 200
+    assert expected in reply(body)
+    time.sleep(0.2)
+    assert not slack_app.checker.calls and not hooks(slack_app.slack)
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("postmaster@Example.COM", "example.com"),
+        ("<mailto:postmaster@example.com|postmaster@example.com>", "example.com"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("192.0.2.10", "192.0.2.10"),
+    ],
+)
+def test_addresses_idn_and_ips(slack_app: SlackApp, text: str, target: str) -> None:
+    _, body, _ = slack_app.command(text)
+    assert reply(body) == f"Checking {target}…"
+    slack_app.slack.wait_for(lambda: slack_app.checker.calls)
+    assert slack_app.checker.calls[0][0] == target
+
+
+def test_bad_signature_and_stale_timestamp_are_401(slack_app: SlackApp) -> None:
+    body = b"command=%2Fbouncecheck&text=example.com&user_id=U1&channel_id=C1"
+    assert slack_app.post(body, secret="wrong")[0] == 401
+    assert slack_app.post(body, timestamp=int(time.time()) - 301)[0] == 401
+    assert slack_app.post(body)[0] == 200
+
+
+def test_rate_limit_per_user(engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    settings = make_settings(slack, commands_per_minute=2)
+    services, app = build(settings, engine, slack, clock)
+    url, stop = serve(make_wsgi(app, lambda: True))
+    try:
+        runner = SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
+        answers = [reply(runner.command("example.com")[1]) for _ in range(3)]
+        assert answers[:2] == ["Checking example.com…"] * 2
+        assert "2 checks a minute" in answers[2]
+        assert reply(runner.command("example.com", user="U0OTHER")[1]) == "Checking example.com…"
+    finally:
+        stop()
+
+
+def test_allowed_channels_and_users_refuse_politely(engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    settings: Settings = make_settings(slack, allowed_channels=["C0OPS"], allowed_users=["U0ALICE"])
+    services, app = build(settings, engine, slack, clock)
+    url, stop = serve(make_wsgi(app, lambda: True))
+    try:
+        runner = SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
+        assert "only take requests in the channels" in reply(runner.command("example.com")[1])
+        refused = reply(runner.command("example.com", channel="C0OPS", user="U0MALLORY")[1])
+        assert "not on my list" in refused
+        assert reply(runner.command("example.com", channel="C0OPS")[1]) == "Checking example.com…"
+    finally:
+        stop()
+
+
+def test_check_failure_becomes_a_short_sentence(slack_app: SlackApp) -> None:
+    def broken(target: str, ips: object) -> object:
+        raise RuntimeError("resolver exploded\nTraceback ...")
+
+    object.__setattr__(slack_app.services, "check", broken)
+    slack_app.command("example.com")
+    slack_app.slack.wait_for(lambda: hooks(slack_app.slack))
+    text = str(hooks(slack_app.slack)[0]["text"])
+    assert text.startswith("⚠️ Something went wrong") and "Traceback" not in text
+
+
+def test_signing_secret_is_the_one_configured() -> None:
+    assert SECRET == "test-signing-secret"

@@ -1,0 +1,205 @@
+"""The outbox: order per incident, 429/500 retried then backed off, a restart never posts twice."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.models import EventKind, Incident, IncidentEvent, IncidentState
+from bot.slack import notifier as outbox_module
+from bot.slack.app import web_client
+from bot.slack.notifier import SlackNotifier, deliver_outbox
+from bot.store.database import open_engine
+from bot.store.schema import incidents, outbox
+from tests.servers.postgres import pg_url
+from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import CHANNEL, TOKEN, Clock, make_settings, store_incident
+
+__all__ = ["pg_url"]
+
+
+def event(incident: Incident, kind: EventKind, clock: Clock, **data: Any) -> IncidentEvent:
+    return IncidentEvent(incident_id=incident.id, kind=kind, at=clock(), data=data, actor=data.pop("actor", None))
+
+
+@pytest.fixture
+def parts(engine: Engine, slack: SlackStandIn, clock: Clock) -> tuple[SlackNotifier, Any, Incident]:
+    client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+    notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock, charts=False)
+    return notifier, client, store_incident(engine, card=None)
+
+
+def thread_texts(slack: SlackStandIn) -> list[str]:
+    return [c.body["text"] for c in slack.of("chat.postMessage") if c.body.get("thread_ts")]
+
+
+def test_card_then_thread_in_order_and_location_stored(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, client, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    clock.advance(minutes=5)
+    notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=120, count=300)])
+    report = deliver_outbox(engine, client, clock())
+    assert report.failed == 0
+    posts = slack.of("chat.postMessage")
+    card_ts = posts[0]
+    assert "thread_ts" not in card_ts.body and card_ts.body["channel"] == CHANNEL
+    assert card_ts.body["metadata"]["event_type"] == "bouncecheck_outbox"
+    ts = slack.messages[CHANNEL][0]["ts"]
+    assert [p.body.get("thread_ts") for p in posts[1:]] == [ts, ts]
+    assert "Incident opened" in posts[1].body["text"] and "rose to 300" in posts[2].body["text"]
+    # two card updates were queued; the older one is superseded and never sent
+    assert len(slack.of("chat.update")) == 1 and slack.of("chat.update")[0].body["ts"] == ts
+    with engine.connect() as conn:
+        row = conn.execute(select(incidents.c.slack_channel, incidents.c.slack_ts)).one()
+    assert tuple(row) == (CHANNEL, ts)
+    assert deliver_outbox(engine, client, clock()).delivered == 0
+
+
+def test_429_then_500_then_success_delivers_once_in_order(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, client, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    notifier.notify(incident, [event(incident, EventKind.LISTED, clock, listing="192.0.2.10@zen.spamhaus.org")])
+    slack.fail("chat.postMessage", 429, retry_after=0, count=2)  # first try and its one retry
+    assert deliver_outbox(engine, client, clock()).delivered == 0
+    slack.fail("chat.postMessage", 500, count=2)
+    clock.advance(seconds=6)
+    assert deliver_outbox(engine, client, clock()).delivered == 0
+    assert deliver_outbox(engine, client, clock()).delivered == 0, "still backing off"
+    clock.advance(seconds=11)
+    deliver_outbox(engine, client, clock())
+    cards = [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
+    assert len(cards) == 1
+    assert [t.split(":")[0] for t in thread_texts(slack)] == ["🔴 Incident opened", "⛔ Newly listed"]
+    with engine.connect() as conn:
+        pending = conn.execute(select(outbox.c.id).where(outbox.c.delivered_at.is_(None))).all()
+    assert pending == []
+
+
+def test_restart_after_slack_accepted_never_posts_twice(
+    engine: Engine,
+    slack: SlackStandIn,
+    clock: Clock,
+    parts: tuple[SlackNotifier, Any, Incident],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notifier, client, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+
+    class Killed(BaseException):
+        pass
+
+    def die(*_args: Any) -> None:
+        raise Killed
+
+    # The process dies between Slack's answer and the commit that records it, twice: card, then reply.
+    monkeypatch.setattr(outbox_module, "_delivered", die)
+    with pytest.raises(Killed):
+        deliver_outbox(engine, client, clock())
+    monkeypatch.undo()
+    clock.advance(minutes=3)  # the dead process's lease runs out
+    deliver_outbox(engine, client, clock(), max_rows=1)
+    monkeypatch.setattr(outbox_module, "_delivered", die)
+    with pytest.raises(Killed):
+        deliver_outbox(engine, client, clock())
+    monkeypatch.undo()
+    clock.advance(minutes=3)
+    deliver_outbox(engine, client, clock())
+    cards = [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
+    assert len(cards) == 1
+    assert len(thread_texts(slack)) == 1
+    assert slack.of("conversations.history") and slack.of("conversations.replies")
+
+
+def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, client, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    snoozed = replace(incident, state=IncidentState.SNOOZED, snoozed_until=clock() + timedelta(hours=1))
+    notifier.notify(snoozed, [event(snoozed, EventKind.SNOOZED, clock, actor="U0ALICE")])
+    clock.advance(minutes=1)
+    notifier.notify(snoozed, [event(snoozed, EventKind.GREW, clock, previous=1, count=2)])
+    clock.advance(minutes=1)
+    resolved = replace(snoozed, state=IncidentState.RESOLVED, resolved_at=clock(), resolved_by="U0BOB")
+    notifier.notify(resolved, [event(resolved, EventKind.RESOLVED, clock, actor="U0BOB")])
+    deliver_outbox(engine, client, clock())
+    texts = thread_texts(slack)
+    assert len(texts) == 3 and "snoozed" in texts[1] and "Resolved by" in texts[2]
+    broadcast = [c.body.get("reply_broadcast") for c in slack.of("chat.postMessage") if c.body.get("thread_ts")]
+    assert broadcast[-1] in (True, "1", "true", "True") and not any(broadcast[:-1])
+    final = slack.messages[CHANNEL][0]
+    assert final["attachments"][0]["color"] == "#2A9D8F", "the card turned green"
+
+
+def test_chart_uploaded_in_thread_on_open(engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+    notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock)
+    incident = store_incident(engine, card=None)
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    deliver_outbox(engine, client, clock())
+    ts = slack.messages[CHANNEL][0]["ts"]
+    assert slack.of("files.getUploadURLExternal")
+    assert slack.of("upload")[0].body["png"] is True
+    complete = slack.of("files.completeUploadExternal")[0].body
+    assert complete["thread_ts"] == ts and complete["channel_id"] == CHANNEL
+
+
+def test_duplicate_notify_is_deduplicated(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, client, incident = parts
+    opened = event(incident, EventKind.OPENED, clock)
+    notifier.notify(incident, [opened])
+    notifier.notify(incident, [opened])
+    deliver_outbox(engine, client, clock())
+    assert len(slack.of("chat.postMessage")) == 2  # one card, one reply
+
+
+@pytest.mark.postgres
+def test_several_deliverers_on_postgresql_send_each_message_once_in_order(
+    pg_url: str, slack: SlackStandIn, clock: Clock
+) -> None:
+    engine = open_engine(pg_url)
+    try:
+        notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock, charts=False)
+        for n in range(4):
+            incident = store_incident(engine, domain=f"d{n}.example", card=None)
+            notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+            for step in range(4):
+                notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=step, count=step + 1)])
+        client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+        workers = [
+            threading.Thread(target=deliver_outbox, args=(engine, client, clock()), kwargs={"owner": f"instance-{n}"})
+            for n in range(3)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        deliver_outbox(engine, client, clock())  # whatever a worker skipped while another held the head
+        keys = [c.body["metadata"]["event_payload"]["key"] for c in slack.of("chat.postMessage")]
+        assert len(keys) == len(set(keys)) == 4 * 6  # a card, "opened" and four "grew" each
+        for n in range(1, 5):
+            mine = [k for k in keys if k.startswith(f"incident:{n}:")]
+            assert mine[0].endswith(":card") and len(mine) == 6
+            with engine.connect() as conn:
+                queued = [
+                    str(k)
+                    for k in conn.scalars(
+                        select(outbox.c.dedupe_key)
+                        .where(outbox.c.incident_id == n, outbox.c.action.in_(("post_card", "post_thread")))
+                        .order_by(outbox.c.id)
+                    )
+                ]
+            assert mine == queued
+    finally:
+        engine.dispose()

@@ -1,0 +1,131 @@
+"""`bouncecheck run` as a process: HTTP mode under gunicorn (healthz, a signed command, clean SIGTERM),
+and Socket Mode against the local websocket stand-in."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import CHANNEL, SECRET, signed_post
+from tests.slack.test_socket_mode import SocketStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(path: Path, slack: SlackStandIn, *, mode: str, port: int) -> Path:
+    path.write_text(f"""
+[storage]
+url = "sqlite:///{path.parent / "bot.db"}"
+[schedule]
+scan_interval = "1h"
+[monitor]
+domains = []
+[dns]
+nameservers = ["127.0.0.1:9"]
+timeout = "1s"
+[slack]
+mode = "{mode}"
+channel = "{CHANNEL}"
+api_url = "{slack.api_url}"
+http_host = "127.0.0.1"
+http_port = {port}
+""")
+    return path
+
+
+def start(config: Path, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=ROOT,
+        env={**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def healthz(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code
+    except OSError:
+        return 0
+
+
+@pytest.fixture
+def stand_in() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as slack:
+        yield slack
+
+
+def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return process.returncode, output.decode()
+
+
+def test_http_mode_under_gunicorn(tmp_path: Path, stand_in: SlackStandIn) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start(
+        write_config(tmp_path / "config.toml", stand_in, mode="http", port=port), SLACK_SIGNING_SECRET=SECRET
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while healthz(url) != 200:
+            assert process.poll() is None, "the bot exited early"
+            assert time.monotonic() < deadline, "healthz never answered 200"
+            time.sleep(0.1)
+        form = {
+            "command": "/bouncecheck",
+            "text": "help",
+            "user_id": "U1",
+            "channel_id": CHANNEL,
+            "response_url": stand_in.hook_url(),
+            "trigger_id": "t1",
+        }
+        body = urllib.parse.urlencode(form).encode()
+        status, answer, _ = signed_post(url + "/slack/events", body, content_type="application/x-www-form-urlencoded")
+        assert status == 200 and b"Usage" in answer
+        bad, _, _ = signed_post(
+            url + "/slack/events", body, content_type="application/x-www-form-urlencoded", secret="wrong"
+        )
+        assert bad == 401
+    finally:
+        code, output = stop(process)
+    assert code == 0, output
+    assert "Traceback" not in output
+
+
+def test_socket_mode_run(tmp_path: Path, stand_in: SlackStandIn) -> None:
+    with SocketStandIn() as socket:
+        stand_in.socket_url = f"ws://127.0.0.1:{socket.port}/link"
+        process = start(
+            write_config(tmp_path / "config.toml", stand_in, mode="socket", port=free_port()),
+            SLACK_APP_TOKEN="xapp-test",
+        )
+        try:
+            assert socket.got_ack.wait(30), "no ack over the socket"
+        finally:
+            code, output = stop(process)
+        ack = next(m for m in socket.received if m.get("envelope_id") == "env-1")
+        assert ack["payload"]["text"] == "Checking example.com…"
+    assert code == 0, output
