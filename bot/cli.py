@@ -46,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="the bot: scheduler plus Slack")
     run.add_argument("--config")
 
-    commands.add_parser("demo", help="the whole pipeline on a bundled sample mailbox; no credentials")
+    demo = commands.add_parser("demo", help="the whole pipeline on a bundled sample mailbox; no credentials")
+    demo.add_argument("--offline", action="store_true", help="make no DNS queries (the check says unknown)")
+    demo.add_argument("--dns-server", action="append", default=[], metavar="IP[:PORT]",
+                      help="resolver for the blacklist check (default: the system resolver)")
+    demo.add_argument("--output-dir", default="demo-output", help="where the Block Kit JSON goes")
     return parser
 
 
@@ -80,9 +84,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_bot(settings)
     if args.command == "demo":
+        from pathlib import Path
+
         from bot.demo import run_demo
 
-        return run_demo(out=sys.stdout)
+        return run_demo(out=sys.stdout, offline=args.offline, nameservers=args.dns_server,
+                        output_dir=Path(args.output_dir))
     raise UsageError(f"unknown command {args.command!r}")
 
 
@@ -106,3 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `bouncecheck parse ... | head`: the reader left; say nothing more.
+        sys.stderr.close()
+        return EXIT_OK

@@ -272,8 +272,14 @@ def message_chars(message: Message) -> int:
 # --------------------------------------------------------------------------- incident card
 
 
-def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None) -> Message:
-    """The live status card: parent message of the incident's thread, kept current with chat.update."""
+def incident_card(
+    incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None, blacklist_problem: str = ""
+) -> Message:
+    """The live status card: parent message of the incident's thread, kept current with chat.update.
+
+    `blacklist_problem` says why the last blacklist check could not run; an empty listing is then
+    shown as unknown, never as clean.
+    """
     emoji, colour, label = STATE_LOOK[incident.state]
     domain = escape(incident.domain)
     facts = [
@@ -294,7 +300,7 @@ def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str
                 + "\n".join(f"• {escape(reason)}: {count}" for reason, count in incident.top_reasons[:8])
             )
         )
-    blocks.append(section(_listings_text(incident.listings, delist_urls or {})))
+    blocks.append(section(_listings_text(incident.listings, delist_urls or {}, blacklist_problem)))
     actions = _card_actions(incident)
     blocks.append(context(f"Incident #{incident.id} · {domain} · updated {when(incident.updated_at)}"))
     if actions:
@@ -332,7 +338,9 @@ def _diagnosis_blocks(incident: Incident) -> list[Block]:
     return blocks
 
 
-def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str]) -> str:
+def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], problem: str = "") -> str:
+    if not listings and problem:
+        return f"*Blacklists*\n❔ Unknown: {escape(problem)}"
     if not listings:
         return "*Blacklists*\n✅ None of our IPs or domains is listed."
     lines = []
@@ -545,7 +553,9 @@ def _verdict_line(
         return f"{target} is listed on {lists} blocklist{'s' if lists != 1 else ''}"
     if result.verdict is Verdict.CLEAN:
         return f"{target} is not listed on any of the {zones} blocklists checked"
-    return f"Could not tell whether {target} is listed: {len(failed)} lookup(s) failed"
+    if failed:
+        return f"Could not tell whether {target} is listed: {len(failed)} lookup(s) failed"
+    return f"Could not tell whether {target} is listed"
 
 
 def _listing_line(who: str, result: ZoneResult) -> str:
