@@ -254,8 +254,11 @@ class ImapSource:
             raise MailboxTLSError(f"mailbox {name!r}: the certificate of {where} is not trusted "
                                   f"({exc.verify_message}); set ca_file to the CA that signed it") from exc
         except ssl.SSLError as exc:
+            if _connection_lost(exc):
+                raise MailboxUnavailable(f"mailbox {name!r}: {where} dropped the connection while "
+                                         f"{doing}: {exc}") from exc
             raise MailboxTLSError(f"mailbox {name!r}: TLS with {where} failed while {doing}: "
-                                  f"{exc.reason or exc}") from exc
+                                  f"{getattr(exc, 'reason', None) or exc}") from exc
         except IMAPClientAbortError as exc:
             raise MailboxUnavailable(f"mailbox {name!r}: {where} dropped the connection while "
                                      f"{doing}: {_text(exc)}") from exc
@@ -266,6 +269,12 @@ class ImapSource:
                                      f"{getattr(exc, 'strerror', None) or exc}") from exc
         except IMAPClientError as exc:
             raise SourceError(f"mailbox {name!r}: {where} refused {doing}: {_text(exc)}") from exc
+
+
+def _connection_lost(exc: ssl.SSLError) -> bool:
+    """A server gone mid-session, which OpenSSL ≥ 3.4 under Python 3.11 reports as "[SYS] unknown error"
+    instead of an OSError (CPython gh-127257): retry it like any lost connection, not as a TLS fault."""
+    return isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError) or getattr(exc, "library", None) == "SYS"
 
 
 def _text(exc: BaseException) -> str:

@@ -74,13 +74,3 @@ def test_table_output() -> None:
 def test_cli_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", "--json", str(FIXTURES / "arf-abuse.eml")]) == 0
     assert json.loads(capsys.readouterr().out)["kind"] == "feedback"
-
-
-def test_demo_prints_the_sample_mailbox() -> None:
-    from bot.demo import run_demo
-
-    out = io.StringIO()
-    assert run_demo(out) == 0
-    text = out.getvalue()
-    assert text.count("mailbox#") == 10
-    assert "blocklists: zen.spamhaus.org" in text

@@ -3,7 +3,12 @@
 Used as the `dovecot` pytest fixture (see `dovecot_server`). The server serves one passwd-file user
 with a Maildir; IMAPS and IMAP (STARTTLS or plain) listen on 127.0.0.1 with a certificate made at
 test time. Dovecot 2.3 and 2.4 take different config syntax; the template is picked from
-`dovecot --version` (the 2.4 one follows doc.dovecot.org's 2.3→2.4 upgrade notes).
+`dovecot --version`. The 2.3 one runs here (Debian 12, 2.3.19.1); the 2.4 one follows doc.dovecot.org's
+2.3→2.4 upgrade notes and was run with Debian 13's 2.4.1 (from a trixie debootstrap, as root and as
+nobody): `dovecot -n` accepts it and the IMAP tests pass against it.
+
+When the server does not come up, the fixture fails with DovecotStartError's text: the version,
+Dovecot's log file and stderr, what `dovecot -n` says of the config, and the config with line numbers.
 """
 
 from __future__ import annotations
@@ -112,6 +117,10 @@ userdb static {{
 """
 
 
+class DovecotStartError(RuntimeError):
+    """Dovecot did not come up; the message holds its log, stderr, config check and config."""
+
+
 @dataclass
 class Dovecot:
     """One running (or stopped) Dovecot instance and helpers to put mail in its Maildir."""
@@ -125,6 +134,7 @@ class Dovecot:
     process: subprocess.Popen[bytes] | None = None
     _mail_uid: int = -1
     _mail_gid: int = -1
+    _version_cache: tuple[int, int] | None = None
 
     @property
     def ca_file(self) -> str:
@@ -158,6 +168,11 @@ class Dovecot:
         (self.root / "dovecot.conf").write_text(self._config())
 
     def start(self) -> None:
+        """Start in the foreground (own session) and wait for the IMAP greeting.
+
+        Raises DovecotStartError, whose message carries what is needed to diagnose the failure in a
+        CI log: the version, Dovecot's own log and stderr, its config check and the numbered config.
+        """
         log = (self.root / "log" / "stdout.log").open("ab")
         self.process = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -166,11 +181,14 @@ class Dovecot:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited with {self.process.returncode}:\n{self.log_text()}")
+                code, self.process = self.process.returncode, None
+                raise DovecotStartError(self._diagnosis(f"dovecot exited with status {code} before greeting"))
             if _greets(self.imap_port):
                 return
             time.sleep(0.02)
-        raise RuntimeError(f"dovecot did not answer on port {self.imap_port}:\n{self.log_text()}")
+        message = self._diagnosis(f"dovecot did not greet on 127.0.0.1:{self.imap_port} within 10 s")
+        self.stop()
+        raise DovecotStartError(message)
 
     def stop(self) -> None:
         """killpg the whole session: the master alone takes ~1 s and leaves imap processes behind."""
@@ -198,12 +216,38 @@ class Dovecot:
             process.wait(timeout=5)
 
     def log_text(self) -> str:
+        """The tail of Dovecot's log file and of its stdout/stderr (config errors land in the latter)."""
         parts = []
         for name in ("dovecot.log", "stdout.log"):
             path = self.root / "log" / name
             if path.exists():
-                parts.append(path.read_text(errors="replace")[-4000:])
+                text = path.read_text(errors="replace")
+                parts.append(f"--- {path}{' (last 4000 chars)' if len(text) > 4000 else ''}:\n{text[-4000:]}")
         return "\n".join(parts)
+
+    def _diagnosis(self, headline: str) -> str:
+        conf = self.root / "dovecot.conf"
+        try:
+            version = subprocess.run([self.binary, "--version"], capture_output=True, text=True,
+                                     timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            version = f"? ({exc})"
+        try:
+            # `dovecot -n` names the offending line and setting ("Unknown setting: ...").
+            check = subprocess.run([self.binary, "-n", "-c", str(conf)], capture_output=True, text=True,
+                                   timeout=20)
+            checked = ("config accepted (exit 0)" if check.returncode == 0 else
+                       f"exit {check.returncode}:\n{check.stderr.strip() or '(no stderr)'}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            checked = f"could not run: {exc}"
+        numbered = "\n".join(f"{n:3} {line}" for n, line in
+                             enumerate(conf.read_text().splitlines(), 1)) if conf.exists() else "(missing)"
+        template = "2.4" if self._is_24 else "2.3"
+        return (f"{headline}\n"
+                f"binary: {self.binary}, version {version}, config template for {template}\n"
+                f"--- Dovecot log and stderr:\n{self.log_text() or '(empty)'}\n"
+                f"--- `dovecot -n -c {conf}`: {checked}\n"
+                f"--- {conf}:\n{numbered}")
 
     # ----------------------------------------------------------------- mail
 
@@ -224,7 +268,7 @@ class Dovecot:
         return final
 
     def _config(self) -> str:
-        template = (_CONF_24 if _version(self.binary) >= (2, 4) else _CONF_23) + _SERVICES
+        template = (_CONF_24 if self._is_24 else _CONF_23) + _SERVICES
         root_run = os.geteuid() == 0
         me, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
         privileges = "" if root_run else (
@@ -234,6 +278,12 @@ class Dovecot:
             instance=f"bc-test-{self.imap_port}", root=self.root, uid=self._mail_uid, gid=self._mail_gid,
             imap_port=self.imap_port, imaps_port=self.imaps_port, privileges=privileges,
             login_chroot=chroot, anvil_chroot=chroot)
+
+    @property
+    def _is_24(self) -> bool:
+        if self._version_cache is None:
+            self._version_cache = _version(self.binary)
+        return self._version_cache >= (2, 4)
 
     def _make_certificate(self) -> None:
         tls = self.root / "tls"
@@ -286,7 +336,7 @@ def running_dovecot() -> Iterator[Dovecot]:
             try:
                 server.start()
                 break
-            except RuntimeError:
+            except DovecotStartError:
                 # free_port() only guesses: a parallel test run may have taken a port since.
                 if attempt == 2 or "in use" not in server.log_text():
                     raise
@@ -300,5 +350,12 @@ def running_dovecot() -> Iterator[Dovecot]:
 
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
-    with running_dovecot() as server:
+    with contextlib.ExitStack() as stack:
+        failure = None
+        try:
+            server = stack.enter_context(running_dovecot())
+        except DovecotStartError as exc:
+            failure = str(exc)
+        if failure is not None:  # outside the except: no chained copy of the same text in the report
+            pytest.fail(f"Dovecot test server failed to start: {failure}", pytrace=False)
         yield server
