@@ -9,6 +9,7 @@ Callers: dnsbl.py, targets.py, posture.py; `shared_resolver()` keeps the cache b
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -16,11 +17,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import dns._asyncbackend
+import dns.asyncquery
 import dns.asyncresolver
 import dns.exception
+import dns.inet
 import dns.message
 import dns.name
 import dns.nameserver
+import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -30,7 +35,7 @@ from bot.config import DNSSettings
 from bot.errors import DNSError
 
 CACHE_SIZE = 10_000
-MAX_ATTEMPT_SECONDS = 1.0  # per UDP attempt, so a lost packet is retried within the lifetime
+RESEND_SECONDS = 1.0  # an unanswered UDP query is sent again this often, so a lost packet is retried
 
 
 class LookupStatus(StrEnum):
@@ -54,10 +59,82 @@ class Lookup:
         return self.status is LookupStatus.ANSWER
 
 
-def parse_nameserver(text: str) -> dns.nameserver.Do53Nameserver:
+def parse_nameserver(text: str) -> PatientNameserver:
     """'127.0.0.1:5353' or '192.0.2.53' or '::1' (IPv6 without a port) → a dnspython nameserver."""
     host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
-    return dns.nameserver.Do53Nameserver(host, int(port) if port else 53)
+    return PatientNameserver(host, int(port) if port else 53)
+
+
+class PatientNameserver(dns.nameserver.Do53Nameserver):
+    """A plain DNS server asked over one UDP socket per attempt, the query re-sent every RESEND_SECONDS.
+
+    dnspython opens a new socket for every retry, so an answer later than its per-attempt timeout is
+    thrown away and each retry is delayed again: a resolver that always takes 1.2 s never answered,
+    whatever `[dns] timeout` said. Here one attempt may last the whole lookup; a lost packet is still
+    re-sent after a second, and an answer to any earlier send of the same query counts.
+    TCP (after a truncated answer) is dnspython's own.
+    """
+
+    def query(self, request: dns.message.QueryMessage, timeout: float, source: str | None, source_port: int,
+              max_size: bool, one_rr_per_rrset: bool = False, ignore_trailing: bool = False) -> dns.message.Message:
+        if max_size:
+            return super().query(request, timeout, source, source_port, max_size, one_rr_per_rrset, ignore_trailing)
+        af = dns.inet.af_for_address(self.address)
+        deadline = time.monotonic() + timeout
+        with dns.query.make_socket(af, socket.SOCK_DGRAM, _source(af, source, source_port)) as sock:
+            while True:
+                wait = min(RESEND_SECONDS, deadline - time.monotonic())
+                try:
+                    return dns.query.udp(request, self.address, timeout=wait, port=self.port, sock=sock,
+                                         raise_on_truncation=True, ignore_errors=True, ignore_unexpected=True,
+                                         one_rr_per_rrset=one_rr_per_rrset, ignore_trailing=ignore_trailing)
+                except dns.exception.Timeout:
+                    if _last_send(wait, deadline):
+                        raise
+
+    async def async_query(self, request: dns.message.QueryMessage, timeout: float, source: str | None,
+                          source_port: int, max_size: bool, backend: dns._asyncbackend.Backend,
+                          one_rr_per_rrset: bool = False, ignore_trailing: bool = False) -> dns.message.Message:
+        if max_size:
+            return await super().async_query(request, timeout, source, source_port, max_size, backend,
+                                             one_rr_per_rrset, ignore_trailing)
+        af = dns.inet.af_for_address(self.address)
+        # dnspython's async backends carry no annotations
+        connected = backend.datagram_connection_required()  # type: ignore[no-untyped-call]
+        peer = (self.address, self.port) if connected else None
+        deadline = time.monotonic() + timeout
+        source_tuple = _source(af, source, source_port)
+        async with await backend.make_socket(af, socket.SOCK_DGRAM, 0, source_tuple, peer) as sock:  # type: ignore[no-untyped-call]
+            while True:
+                wait = min(RESEND_SECONDS, deadline - time.monotonic())
+                try:
+                    return await dns.asyncquery.udp(
+                        request, self.address, timeout=wait, port=self.port, sock=sock, raise_on_truncation=True,
+                        ignore_errors=True, ignore_unexpected=True, one_rr_per_rrset=one_rr_per_rrset,
+                        ignore_trailing=ignore_trailing)
+                except dns.exception.Timeout:
+                    if _last_send(wait, deadline):
+                        raise
+
+
+def _last_send(wait: float, deadline: float) -> bool:
+    """Whether the send just timed out had the rest of the attempt (else the query is sent again)."""
+    return wait < RESEND_SECONDS or time.monotonic() >= deadline
+
+
+def _source(af: int, address: str | None, port: int) -> tuple[str, int] | None:
+    if address is None and port == 0:
+        return None
+    return (address or ("::" if af == socket.AF_INET6 else "0.0.0.0"), port)
+
+
+def _patient(server: str | dns.nameserver.Nameserver, port: int) -> str | dns.nameserver.Nameserver:
+    """resolv.conf's servers made patient too (DoH/DoT servers are left as they are)."""
+    if isinstance(server, str) and dns.inet.is_address(server):
+        return PatientNameserver(server, port)
+    if type(server) is dns.nameserver.Do53Nameserver:
+        return PatientNameserver(server.address, server.port)
+    return server
 
 
 class RateLimiter:
@@ -110,7 +187,11 @@ class Resolver:
             except (OSError, dns.exception.DNSException) as exc:
                 raise DNSError(f"no [dns] nameservers configured and the system resolver is unusable: {exc}") \
                     from exc
-        resolver.timeout = min(MAX_ATTEMPT_SECONDS, self.timeout)
+            resolver.nameservers = [_patient(server, resolver.port) for server in resolver.nameservers]
+        # One attempt per server, each with an equal share of the lookup: a slow server may take all
+        # of its share (PatientNameserver re-sends within it), and one that never answers leaves the
+        # others theirs.
+        resolver.timeout = self.timeout / max(1, len(resolver.nameservers))
         resolver.lifetime = self.timeout
         resolver.cache = self.cache
         resolver.search = []

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 
 import dns.message
 import dns.query
+import dns.rrset
 import pytest
 
 from bot.config import DNSSettings
+from bot.models import CheckResult, ListingStatus
 from bot.reputation.dnsbl import Blacklists
 from bot.reputation.resolver import LookupStatus, RateLimiter, Resolver, parse_nameserver, shared_resolver
 from bot.reputation.zones import CATALOGUE, ZoneType
-from tests.servers.dns import SERVFAIL_ZONE, SILENT_ZONE, SPF_DOMAIN, DNSServer
+from tests.servers.dns import CLEAN_IP, SERVFAIL_ZONE, SILENT_ZONE, SPF_DOMAIN, DNSServer
 
 
 @pytest.mark.parametrize(("text", "address", "port"), [
@@ -75,7 +81,6 @@ def test_shared_resolver_per_settings(dns_server: DNSServer) -> None:
     assert shared_resolver(settings) is not shared_resolver(dns_server.settings(timeout="3s"))
 
 
-
 def test_rate_limit_spreads_one_zones_queries(dns_server: DNSServer) -> None:
     blacklists = Blacklists(Resolver(dns_server.settings(queries_per_second_per_zone=4)), CATALOGUE[:1])
 
@@ -90,3 +95,45 @@ def test_rate_limit_spreads_one_zones_queries(dns_server: DNSServer) -> None:
 def test_server_answers_over_tcp(dns_server: DNSServer) -> None:
     reply = dns.query.tcp(dns.message.make_query(SPF_DOMAIN, "MX"), "127.0.0.1", port=dns_server.port, timeout=2)
     assert "mx1.example.com." in reply.to_text()
+
+
+def test_slow_resolver_is_answered_within_the_timeout(dns_server: DNSServer) -> None:
+    """Answers 1.2 s late, timeout 4 s: each re-sent query used to be delayed again, never answered."""
+    dns_server.world.delay = 1.2
+    started = time.perf_counter()
+    lookup = asyncio.run(Resolver(dns_server.settings(timeout="4s")).query(SPF_DOMAIN, "MX"))
+    assert (lookup.status, lookup.values) == (LookupStatus.ANSWER, ("mx1.example.com",))
+    assert time.perf_counter() - started < 2.5
+
+
+def test_slow_resolver_does_not_fail_a_check(dns_server: DNSServer, check: Callable[..., CheckResult]) -> None:
+    dns_server.world.delay = 1.2
+    result = check(CLEAN_IP, dns={"timeout": "4s"})
+    assert not result.broken_zones
+    assert {r.status for c in result.ips for r in c.results} == {ListingStatus.NOT_LISTED}
+
+
+def test_a_lost_query_is_sent_again() -> None:
+    """The first packet is lost: the query is re-sent on the same socket and the reply still counts."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    received: list[float] = []
+
+    def answer_the_second() -> None:
+        for _ in range(2):
+            data, client = server.recvfrom(512)
+            received.append(time.perf_counter())
+        reply = dns.message.make_response(dns.message.from_wire(data))
+        reply.answer.append(dns.rrset.from_text("lost.example.", 60, "IN", "A", "192.0.2.5"))
+        server.sendto(reply.to_wire(), client)
+
+    thread = threading.Thread(target=answer_the_second, daemon=True)
+    thread.start()
+    settings = DNSSettings(nameservers=(f"127.0.0.1:{server.getsockname()[1]}",), timeout=timedelta(seconds=3))
+    try:
+        lookup = asyncio.run(Resolver(settings).query("lost.example", "A"))
+    finally:
+        thread.join(timeout=5)
+        server.close()
+    assert (lookup.status, lookup.values) == (LookupStatus.ANSWER, ("192.0.2.5",))
+    assert received[1] - received[0] < 1.5
