@@ -2,7 +2,8 @@
 
 Writes are guarded so that several writers (scheduler jobs, Slack buttons, other instances) never
 overwrite each other: a new incident meets the one-open-per-domain unique index, an update is a
-compare-and-set on `updated_at`. Either conflict raises `Conflict`; `transact` re-runs the work.
+compare-and-set on the whole incident (`_claim`). Either conflict raises `Conflict`; `transact`
+re-runs the work.
 """
 
 from __future__ import annotations
@@ -94,16 +95,35 @@ def save(conn: Connection, before: Incident | None, after: Incident,
         except IntegrityError as exc:  # the transaction is spoilt: `transact` starts it again
             raise Conflict(f"{after.domain} already has an open incident") from exc
     elif before is None or before != after:
-        old_stamp = before.updated_at if before else after.updated_at
-        changed = conn.execute(incidents.update()
-                               .where(incidents.c.id == after.id, incidents.c.updated_at == utc(old_stamp))
-                               .values(**values)).rowcount
-        if changed != 1:
-            raise Conflict(f"incident {after.id} changed since it was read")
+        _claim(conn, before or after)
+        conn.execute(incidents.update().where(incidents.c.id == after.id)
+                     .values(**{name: value for name, value in values.items() if name not in _CARD}))
     stored = [dataclasses.replace(event, incident_id=after.id) for event in events]
     if stored:
         conn.execute(incident_events.insert(), [_event_values(event) for event in stored])
     return after, stored
+
+
+def _claim(conn: Connection, read: Incident) -> None:
+    """Lock the incident's row for this transaction and check it still holds what the writer read.
+
+    Raising `version` is a write, so it takes the lock (SQLite: the database's write lock; PostgreSQL
+    already holds the row since `get_incident`) and reads the row as it is now. Comparing the whole
+    incident, not `updated_at`: two Resolve clicks in the same instant as the last change (a frozen
+    clock) leave the same stamp behind, and both used to pass.
+    """
+    row = conn.execute(incidents.update().where(incidents.c.id == read.id)
+                       .values(version=incidents.c.version + 1).returning(*incidents.c)).mappings().first()
+    if row is None or _state(_incident(row)) != _state(read):
+        raise Conflict(f"incident {read.id} changed since it was read")
+
+
+# Where the incident's card is: kept by the Slack notifier (`set_slack_message`), not by state writes.
+_CARD = frozenset({"slack_channel", "slack_ts"})
+
+
+def _state(incident: Incident) -> Incident:
+    return dataclasses.replace(incident, slack_channel=None, slack_ts=None)
 
 
 def events_of(conn: Connection, incident_id: int) -> list[IncidentEvent]:

@@ -159,6 +159,8 @@ incidents = Table(
     Column("top_reasons", JSON, nullable=True),
     Column("slack_channel", String(50), nullable=True),
     Column("slack_ts", String(50), nullable=True),
+    # Raised by every state write (incidents_store.save): the write takes the row's lock with it.
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 # The one-open-incident-per-domain rule, enforced by the database for several instances.
 Index(
