@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bot.models import Reason
@@ -113,7 +113,7 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "5.6.8": R.CONTENTERROR,
         "5.6.9": R.CONTENTERROR,
         "5.7.0": R.SECURITYERROR,
-        "5.7.1": R.BLOCKED,
+        "5.7.1": R.SECURITYERROR,
         "5.7.2": R.BLOCKED,
         "5.7.3": R.SECURITYERROR,
         "5.7.4": R.SECURITYERROR,
@@ -559,7 +559,6 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "has been blocked",
                 "your ip address is blocked",
                 "ip address is blocked",
-                "access denied",
                 "service unavailable; client host",
                 "client host rejected",
                 "poor reputation",
@@ -1079,6 +1078,9 @@ class RemoteRules:
 
     hosts: tuple[str, ...]  # remote MTA name suffixes: "google.com"
     rules: tuple[tuple[Reason, str], ...]  # (reason, lower-case phrase)
+    statuses: Mapping[str, Reason] = field(default_factory=dict)  # read before the phrases
+    # read last, when the status is the vague "5.0.0": the SMTP command the receiver refused
+    commands: Mapping[str, Reason] = field(default_factory=dict)
 
     def serves(self, host: str) -> bool:
         return any(host == h or host.endswith("." + h) for h in self.hosts)
@@ -1271,4 +1273,77 @@ MICROSOFT = RemoteRules(
     ),
 )
 
-REMOTE_RULES: tuple[RemoteRules, ...] = (GOOGLE, MICROSOFT)
+# au by KDDI (ezweb.ne.jp), via Sisimai's rhost/kddi.rb: the bare "550 : User unknown" is its
+# address filter speaking, "550 <x@ezweb.ne.jp>: User unknown" a mailbox that does not exist.
+KDDI = RemoteRules(
+    hosts=("ezweb.ne.jp", "au.com"),
+    rules=_rules((R.FILTERED, ("550 : user unknown",)), (R.USERUNKNOWN, (">: user unknown",))),
+)
+
+# NTT docomo (mfsmax.docomo.ne.jp), via Sisimai's rhost/nttdocomo.rb: it says "550 Unknown user" at
+# RCPT TO for a missing mailbox and after DATA for a refusal by the recipient's settings.
+NTTDOCOMO = RemoteRules(
+    hosts=("docomo.ne.jp",),
+    statuses=MappingProxyType({"5.1.1": R.USERUNKNOWN, "5.2.0": R.FILTERED}),
+    rules=_rules(
+        (R.MAILBOXFULL, ("552 too much mail data",)),
+        (R.TOOMANYCONN, ("552 too many recipients",)),
+        (R.SYNTAXERROR, ("503 bad sequence of commands", "504 command parameter not implemented")),
+    ),
+    commands=MappingProxyType({"RCPT": R.USERUNKNOWN, "DATA": R.REJECTED}),
+)
+
+# Mimecast's documented SMTP replies (community.mimecast.com "Mimecast SMTP Error Codes"), via
+# Sisimai's rhost/mimecast.rb
+MIMECAST = RemoteRules(
+    hosts=("mimecast.com",),
+    rules=_rules(
+        (
+            R.AUTHFAILURE,
+            (
+                "spf sender invalid - envelope rejected",
+                "dkim sender invalid - envelope rejected",
+                "dmarc sender invalid - envelope rejected",
+            ),
+        ),
+        (R.BADREPUTATION, ("local ct ip reputation - (reject)",)),
+        (R.BLOCKED, ("sender address blocked", "ip temporarily blacklisted")),
+        (R.MESGTOOBIG, ("maximum email size exceeded",)),
+        (R.NETWORKERROR, ("the incorrect hostname used for inbounds", "mail loop detected")),
+        (R.NORELAYING, ("open relay not allowed", "open relay is not allowed")),
+        (
+            R.POLICYVIOLATION,
+            (
+                "anti-spoofing policy - inbound not allowed",
+                "rejected by header-based anti-spoofing policy",
+                "message bounced due to content examination policy",
+                "host network not allowed",
+                "host network, not allowed",
+            ),
+        ),
+        (
+            R.REJECTED,
+            (
+                "administrative prohibition envelope blocked",
+                "envelope blocked - user entry",
+                "envelope blocked - user domain entry",
+                "envelope rejected - block policy for envelope from address",
+            ),
+        ),
+        (
+            R.SECURITYERROR,
+            (
+                "submitter failed to authenticate",
+                "this route requires encryption (tls)",
+                "this route requires tls version 1.2 or greater",
+                "this route requires high-strength ciphers",
+            ),
+        ),
+        (R.TOOMANYCONN, ("account service is temporarily unavailable", "exceeding outbound thread limit")),
+        # "554 email rejected due to security policies - MCSpamSignature...": a virus signature or a
+        # spam score over the limit, as Mimecast documents it
+        (R.VIRUSDETECTED, ("email rejected due to security policies",)),
+    ),
+)
+
+REMOTE_RULES: tuple[RemoteRules, ...] = (GOOGLE, MICROSOFT, KDDI, NTTDOCOMO, MIMECAST)

@@ -72,8 +72,13 @@ def _userunknown(facts: Facts, by_status: Reason | None, text: str) -> bool:
         return not any(PHRASES[r].match(text) for r in _USERUNKNOWN_RIVALS)
     if USERUNKNOWN_AT_ANY_COMMAND.match(text):
         return True
-    # Without the command, "User unknown" may be a filter speaking after DATA (Japanese carriers
-    # do this): only a refusal at RCPT TO is taken at its word, as Sisimai does.
+    if facts.command is None and facts.status and by_status is None:
+        # A DSN with a vague Status and no command: "Status: 5.0.0" + "550 <x@...>: User unknown"
+        # (MessageLabs, Outlook.com, Sun Messaging Server). Sisimai's decoders of these formats call
+        # it userunknown; the other words still win, as with 5.1.1.
+        return PHRASES[R.USERUNKNOWN].match(text) and not any(PHRASES[r].match(text) for r in _USERUNKNOWN_RIVALS)
+    # Without the command or a status, "User unknown" may be a filter speaking after DATA (Japanese
+    # carriers do this): only a refusal at RCPT TO is taken at its word, as Sisimai does.
     return facts.command == "RCPT" and PHRASES[R.USERUNKNOWN].match(text)
 
 
@@ -85,7 +90,8 @@ def _filtered(facts: Facts, by_status: Reason | None, text: str) -> bool:
         return False
     words = PHRASES[R.FILTERED].match(text) or PHRASES[R.USERUNKNOWN].match(text)
     if by_status is R.FILTERED:
-        return words
+        # or the code and the word agree: "550 5.2.0 Message Filtered" (Amazon SES receiving)
+        return words or "filtered" in text
     return facts.command not in ("RCPT", "MAIL") and words
 
 
@@ -195,7 +201,7 @@ def classify(facts: Facts) -> Reason:
     if facts.status and facts.status.startswith("2."):
         return R.DELIVERED
     text = _one_reply(facts.diagnostic)
-    known = _remote_rule(facts.remote_mta, text)
+    known = _remote_rule(facts, text)
     if known is not None:
         return known
     by_status = STATUS_REASONS.get(facts.status or "")
@@ -213,14 +219,19 @@ def classify(facts: Facts) -> Reason:
     return R.ONHOLD if text.strip() else R.UNDEFINED
 
 
-def _remote_rule(host: str | None, text: str) -> Reason | None:
-    if not host:
+def _remote_rule(facts: Facts, text: str) -> Reason | None:
+    """The refusing receiver's own documented meaning: its status table, its phrases, then its command table."""
+    if not facts.remote_mta:
         return None
-    name = host.lower().rstrip(".")
-    for receiver in REMOTE_RULES:
-        if receiver.serves(name):
-            return next((reason for reason, phrase in receiver.rules if phrase in text), None)
-    return None
+    name = facts.remote_mta.lower().rstrip(".")
+    receiver = next((r for r in REMOTE_RULES if r.serves(name)), None)
+    if receiver is None:
+        return None
+    status = facts.status or ""
+    known = receiver.statuses.get(status) or next((reason for reason, phrase in receiver.rules if phrase in text), None)
+    if known is None and status.endswith(".0.0") and facts.command is not None:
+        known = receiver.commands.get(facts.command)
+    return known
 
 
 def _second_pass(facts: Facts, by_status: Reason | None, text: str) -> Reason | None:

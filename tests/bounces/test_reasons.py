@@ -21,6 +21,13 @@ CASES = [
     ("no-status-no-command-user-unknown", None, "550", None, "550 Unknown user a@example.org", R.FILTERED),
     ("japanese-carrier-after-data", "5.0.0", "550", "DATA", "550 Unknown user a@example.jp", R.FILTERED),
     ("status-5.2.1-no-command", "5.2.1", "550", None, "550 5.2.1 <a@example.jp>... User Unknown", R.FILTERED),
+    # A DSN's vague Status without a command: Sisimai's MessageLabs/Outlook.com decoders say userunknown
+    ("dsn-status-5.0.0-no-command", "5.0.0", "550", None, "550 a@example.org... No such user", R.USERUNKNOWN),
+    ("dsn-status-5.5.0-no-command", "5.5.0", "550", None,
+     "550 Requested action not taken: mailbox unavailable (-0000000022:2222:-0000000022)", R.USERUNKNOWN),
+    ("dsn-status-no-command-other-words-win", "5.0.0", "550", None, "550 No such user, relaying denied",
+     R.NORELAYING),
+    ("status-5.2.0-says-filtered", "5.2.0", "550", None, "550 5.2.0 Message Filtered", R.FILTERED),
     ("host-unknown", "5.1.2", None, None, "Host or domain name not found. Name service error", R.HOSTUNKNOWN),
     ("mailbox-full", "4.2.2", "452", "RCPT", "452 4.2.2 Mailbox full", R.MAILBOXFULL),
     ("gmail-over-quota", "5.2.2", "552",
@@ -30,13 +37,19 @@ CASES = [
     ("spamhaus-block", "5.7.1", "554", "RCPT",
      "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", R.BLOCKED),
     ("spam-content", "5.7.1", "550", "DATA", "550 5.7.1 Message rejected as spam by Content Filtering", R.SPAMDETECTED),
-    ("spam-words-before-data-are-not-spam", "5.7.1", "550", "RCPT", "550 5.7.1 spam detected", R.BLOCKED),
+    # Content words before DATA are skipped by the first pass, but the words-alone pass reads them, as
+    # Sisimai does ("550 5.7.0 ... Recipient address rejected: Spam detected" at RCPT is spamdetected)
+    ("spam-words-before-data-second-pass", "5.7.1", "550", "RCPT", "550 5.7.1 spam detected", R.SPAMDETECTED),
+    ("status-5.7.1-without-words", "5.7.1", "551", "RCPT",
+     "551 5.7.1 <a@example.net>: Recipient address rejected: Delivery not authorized", R.SECURITYERROR),
     ("gmail-bad-reputation", "5.7.1", "550", "DATA",
      "550-5.7.1 [192.0.2.22] Our system has detected that this message is likely suspicious due to the very "
      "550-5.7.1 low reputation of the sending IP address.", R.BADREPUTATION),
     ("gmail-rate-continuation", "5.2.1", "550", None,
      "550-5.2.1 The user you are trying to contact is receiving mail at a rate that 550-5.2.1 prevents "
      "additional messages from being delivered.", R.SPEEDING),
+    ("access-denied-alone-is-not-a-block", "5.7.1", "550", "EHLO", "550 5.7.1 <a@example.com>... Access denied",
+     R.SECURITYERROR),
     ("dmarc", "5.7.1", "550", "DATA", "550 5.7.1 Email rejected per DMARC policy for example.com", R.AUTHFAILURE),
     ("no-ptr", "5.7.25", "550", "CONN", "550 5.7.25 The IP address sending this message does not have a PTR "
      "record setup", R.REQUIREPTR),
@@ -106,9 +119,27 @@ def test_cited_blocklists(text: str, zones: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize(("host", "want"), [
     ("gmail-smtp-in.l.google.com", R.SPEEDING),  # Gmail's documented meaning
-    ("mx.example.org", R.BLOCKED),  # from anyone else the words are too vague: the status decides
+    ("mx.example.org", R.SECURITYERROR),  # from anyone else the words are too vague: the status decides
 ], ids=["google", "elsewhere"])
 def test_remote_host_rules_apply_to_their_host_only(host: str, want: Reason) -> None:
     facts = Facts(status="5.7.1", reply_code="550", command="DATA", remote_mta=host,
                   diagnostic="550-5.7.1 This mail has been rate limited. Please try again later.")
+    assert classify(facts) is want
+
+
+@pytest.mark.parametrize(("host", "status", "command", "diagnostic", "want"), [
+    ("lsean.ezweb.ne.jp.", "5.0.0", None, "550 : User unknown", R.FILTERED),
+    ("lsean.ezweb.ne.jp", "5.0.0", None, "550 <a@ezweb.ne.jp>: User unknown", R.USERUNKNOWN),
+    ("mfsmax.docomo.ne.jp", "5.0.0", "DATA", "550 Unknown user a@docomo.ne.jp", R.REJECTED),
+    ("mfsmax.docomo.ne.jp", "5.0.0", "RCPT", "550 Unknown user a@docomo.ne.jp", R.USERUNKNOWN),
+    ("mfsmax.docomo.ne.jp", "5.2.0", "DATA", "550 Unknown user a@docomo.ne.jp", R.FILTERED),
+    ("service1.mimecast.com", "5.0.0", "DATA", "554 email rejected due to security policies - MCSpamSignature.sa.2.2",
+     R.VIRUSDETECTED),
+    ("mx.example.org", "5.0.0", "DATA", "554 email rejected due to security policies - MCSpamSignature.sa.2.2",
+     R.POLICYVIOLATION),
+], ids=["kddi-filter", "kddi-no-mailbox", "docomo-after-data", "docomo-at-rcpt", "docomo-5.2.0", "mimecast",
+        "not-mimecast"])
+def test_receivers_documented_replies(host: str, status: str, command: str | None, diagnostic: str,
+                                      want: Reason) -> None:
+    facts = Facts(status=status, reply_code=diagnostic[:3], command=command, remote_mta=host, diagnostic=diagnostic)
     assert classify(facts) is want
