@@ -49,12 +49,27 @@ class Rule:
 
 
 def diagnose(stats: WindowStats, check: CheckResult | None, window: timedelta) -> Diagnosis:
-    """The first rule that applies to the facts, or `mixed`."""
+    """The first rule that applies to the facts, or `mixed`; other rules that also apply add an 'Also' line.
+
+    A backscatter flood can hide a real listing of our own IP: the second finding must not be lost.
+    """
     facts = Facts(stats=stats, check=check, window=window)
-    for rule in RULES:
-        if rule.applies(facts):
-            return rule.explain(facts)
-    return _mixed(facts)
+    applying = [rule for rule in RULES if rule.applies(facts)]
+    if not applying:
+        return _mixed(facts)
+    first = applying[0].explain(facts)
+    also = [(rule.cause, rule.explain(facts)) for rule in applying[1:]]
+    evidence = [*first.evidence, *(f"Also {cause}: {_continued(extra.evidence[0])}"
+                                   for cause, extra in also if extra.evidence)]
+    steps = [*first.next_steps, *(f"For the {cause} part: {_continued(extra.next_steps[0])}"
+                                   for cause, extra in also if extra.next_steps)]
+    return Diagnosis(cause=first.cause, evidence=tuple(evidence), next_steps=tuple(steps))
+
+
+def _continued(sentence: str) -> str:
+    """'Of the 275 bounces, …' → 'of the 275 bounces, …' after a colon; names and numbers stay as they are."""
+    word = sentence.split(" ", 1)[0]
+    return sentence[0].lower() + sentence[1:] if word.isalpha() and word[1:].islower() else sentence
 
 
 # --------------------------------------------------------------------------- backscatter

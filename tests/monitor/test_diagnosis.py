@@ -138,3 +138,14 @@ def test_informational_and_broken_zones_are_not_listings() -> None:
     result = CheckResult(target=DOMAIN, target_type="domain", checked_at=T0, ips=result.ips,
                          posture=result.posture, broken_zones=("dead.example",))
     assert diagnose(stats(total=60, ours=60, by_reason=(("mailboxfull", 60),)), result, HOUR).cause is Cause.MIXED
+
+
+def test_a_second_cause_is_not_lost_behind_the_first() -> None:
+    # A backscatter flood while our own mail is refused by receivers citing Spamhaus.
+    window = stats(total=300, spoofed=250, ours=50, citing_blocklists=36,
+                   by_blocklist=(("zen.spamhaus.org", 36),), spoofed_first_hops=(("203.0.113.7", 250),))
+    diagnosis = diagnose(window, None, HOUR)
+    assert diagnosis.cause is Cause.BACKSCATTER
+    assert any(line.startswith("Also blacklisted:") for line in diagnosis.evidence)
+    assert "36 cite zen.spamhaus.org" in " ".join(diagnosis.evidence)
+    assert any(step.startswith("For the blacklisted part:") for step in diagnosis.next_steps)
