@@ -98,6 +98,7 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "5.3.4": R.MESGTOOBIG,
         "5.3.5": R.SYSTEMERROR,
         "5.4.0": R.NETWORKERROR,
+        "5.4.4": R.HOSTUNKNOWN,  # unable to route: Sisimai's mapping ("550 5.4.4 Invalid domain")
         "5.4.3": R.SYSTEMERROR,
         "5.5.3": R.TOOMANYCONN,
         "5.5.4": R.SYSTEMERROR,
@@ -402,8 +403,11 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "account is inactive",
                 "mailbox disabled",
                 "account has been disabled",
-                "is disabled",
-                "is suspended",
+                "mailbox is disabled",
+                "user is disabled",
+                "account is suspended",
+                "mailbox is suspended",
+                "user is suspended",
                 "has been suspended",
                 "user account disabled",
             )
@@ -551,7 +555,7 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "listed at",
                 "listed on",
                 "dnsbl",
-                "rbl",
+                " rbl",  # with the space: "rbl" alone matched host names such as mx.marblearch.example
                 "blocklist",
                 "blacklist",
                 "block list",
@@ -766,6 +770,7 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "that domain isn't in my list of allowed rcpthost",
                 "unable to relay for",
                 "relaying not allowed",
+                "relaying is disabled",
                 "relay not allowed",
                 "we do not relay",
                 "not permitted to relay",
@@ -892,7 +897,7 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "system config error",
                 "temporary local problem",
                 "timeout waiting for input",
-                "transaction failed ",
+                "554 transaction failed",  # Hotmail's classic reply, often at the end of a line
                 "internal error",
                 "system error",
             )

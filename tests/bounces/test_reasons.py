@@ -54,6 +54,12 @@ CASES = [
     ("no-ptr", "5.7.25", "550", "CONN", "550 5.7.25 The IP address sending this message does not have a PTR "
      "record setup", R.REQUIREPTR),
     ("suspended", "5.2.1", "550", "RCPT", "550 5.2.1 This mailbox is disabled", R.SUSPEND),
+    # Found on bounces outside the corpus: loose substrings that named the wrong reason
+    ("rbl-inside-a-host-name-is-no-block", "5.1.1", "550", "RCPT",
+     "mx.marblearch.example said: 550 5.1.1 Mailbox unavailable", R.USERUNKNOWN),
+    ("relaying-is-disabled-is-no-suspend", "5.7.1", "550", "RCPT", "550 5.7.1 Relaying is disabled", R.NORELAYING),
+    ("status-5.4.4-invalid-domain", "5.4.4", "550", None, "550 5.4.4 Invalid domain", R.HOSTUNKNOWN),
+    ("hotmail-transaction-failed", None, "554", "DATA", "554 Transaction failed", R.SYSTEMERROR),
     ("delayed-timeout", "4.4.1", "421", None, "421 4.4.1 Connection timed out", R.EXPIRED),
     ("delayed-without-words", None, None, None, "", R.EXPIRED),
     ("sender-rejected", "5.1.8", "553", "MAIL", "553 5.1.8 Sender address rejected: Domain not found", R.REJECTED),
