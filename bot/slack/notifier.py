@@ -33,7 +33,8 @@ from bot.models import EventKind, Incident, IncidentEvent, IncidentState
 from bot.reputation.zones import build_catalogue
 from bot.slack import blocks
 from bot.slack.chart import bounce_chart
-from bot.slack.queries import aware, card_location, window_series
+from bot.slack.queries import card_location, window_series
+from bot.store.rates_queries import utc_or_none
 from bot.store.schema import incidents, outbox
 
 log = logging.getLogger(__name__)
@@ -398,7 +399,7 @@ def _send(engine: Engine, client: WebClient, row: Mapping[str, Any]) -> tuple[st
         )
         return None, channel
     key = str(row["dedupe_key"])
-    if _maybe_sent(row) and (found := _find_sent(client, channel, thread_ts, key, aware(row["created_at"]))):
+    if _maybe_sent(row) and (found := _find_sent(client, channel, thread_ts, key, utc_or_none(row["created_at"]))):
         log.info("outbox row %s was already delivered (ts %s); not sending again", key, found)
         return found, channel
     response = client.chat_postMessage(

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, func, select
 
 from bot.models import Incident
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store.incidents_store import get_incident, unresolved
-from bot.store.schema import bounces, folder_state, incidents
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; the store writes UTC, so say so."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+from bot.store.ingest import folder_states
+from bot.store.rates_queries import utc_or_none
+from bot.store.schema import bounces, incidents
 
 
 def load_incident(engine: Engine, incident_id: int) -> Incident | None:
@@ -105,7 +100,7 @@ def window_series(
         stamps = sorted(
             t
             for t in (
-                aware(v)
+                utc_or_none(v)
                 for v in conn.scalars(
                     select(bounces.c.occurred_at).where(
                         bounces.c.domain == domain,
@@ -126,17 +121,12 @@ def window_series(
 
 def mailbox_statuses(engine: Engine) -> list[MailboxStatus]:
     with engine.connect() as conn:
-        rows = conn.execute(select(folder_state).order_by(folder_state.c.mailbox, folder_state.c.folder)).mappings()
-        return [
-            MailboxStatus(
-                name=r["mailbox"],
-                folder=r["folder"],
-                last_scan_at=aware(r["last_scan_at"]),
-                last_error=r["last_error"],
-                last_error_at=aware(r["last_error_at"]),
-            )
-            for r in rows
-        ]
+        states = folder_states(conn)
+    return [
+        MailboxStatus(name=state.mailbox, folder=state.folder, last_scan_at=state.last_scan_at,
+                      last_error=state.last_error, last_error_at=state.last_error_at)
+        for state in states
+    ]
 
 
 def domain_incidents(engine: Engine, domains: Sequence[str]) -> list[tuple[str, Incident | None]]:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import StoreError
 from bot.models import Kind, Original, Report
-from bot.store.rates_queries import utc
+from bot.store.rates_queries import utc_or_none
 from bot.store.schema import bounces, folder_state, messages
 
 log = logging.getLogger(__name__)
@@ -266,9 +266,7 @@ def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
 
 def _state(row: Any) -> FolderState:
     return FolderState(mailbox=row["mailbox"], folder=row["folder"], uidvalidity=row["uidvalidity"],
-                       last_uid=int(row["last_uid"] or 0), last_scan_at=_aware(row["last_scan_at"]),
-                       last_error=row["last_error"], last_error_at=_aware(row["last_error_at"]))
+                       last_uid=int(row["last_uid"] or 0), last_scan_at=utc_or_none(row["last_scan_at"]),
+                       last_error=row["last_error"], last_error_at=utc_or_none(row["last_error_at"]))
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else utc(moment)

@@ -41,6 +41,11 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def utc_or_none(moment: datetime | None) -> datetime | None:
+    """`utc` for a nullable column."""
+    return None if moment is None else utc(moment)
+
+
 def window_groups(conn: Connection, domains: Sequence[str], start: datetime,
                   end: datetime) -> dict[str, list[BounceGroup]]:
     """Each domain's bounces with start <= occurred_at < end, grouped in one pass; domains without any are absent."""
