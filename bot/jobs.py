@@ -24,6 +24,7 @@ from bot.config import Settings, environ
 from bot.errors import DNSError, SourceError
 from bot.monitor import retention
 from bot.monitor.evaluate import Outcome, changed, evaluate
+from bot.monitor.learning import Learn, learn_missing
 from bot.monitor.notify import Notifier
 from bot.monitor.watch import Checker, WatchReport, default_checker, watch
 from bot.store import incidents_store
@@ -36,6 +37,7 @@ Scan = Callable[[], Sequence[str]]  # scans every mailbox; returns one line per 
 Deliver = Callable[[datetime], object]  # sends what the notifier queued (the Slack outbox)
 
 OPS_NOTICE_EVERY = timedelta(hours=1)
+LEARN_RETRY = timedelta(minutes=1)  # servers DNS could not tell are asked for again this often
 RETENTION_EVERY = timedelta(days=1)
 SCAN, WATCH, RECHECK, RETENTION, DELIVER = "scan", "watch", "recheck", "retention", "deliver"
 
@@ -56,16 +58,33 @@ class Jobs:
     deliver: Deliver | None = None
     clock: Clock = utc_now
     baselines: BaselineCache = field(default_factory=BaselineCache)
+    learn: Learn | None = None  # how servers are learned from DNS (tests pass a stand-in)
+    _learn_tried_at: datetime | None = None
     _evaluating: threading.Lock = field(default_factory=threading.Lock)
 
     def scan_and_evaluate(self) -> None:
-        """Scan the mailboxes, then evaluate; a mailbox that failed is reported after the evaluation."""
+        """Learn our servers if none are known yet, scan the mailboxes, then evaluate.
+
+        A mailbox that failed is reported after the evaluation; so are servers DNS could not tell.
+        """
+        problems = self._learn_servers()
         errors = self.scan()
         with self._evaluating:
             now = self.clock()
             self._announce(evaluate(self.engine, self.settings, now, baselines=self.baselines), now)
         if errors:
             raise SourceError("; ".join(errors))
+        if problems:
+            raise DNSError("could not learn our servers (" + "; ".join(problems) + "): until then bounces that "
+                           "need them count as of unknown origin, not as ours")
+
+    def _learn_servers(self) -> list[str]:
+        """Learn missing servers at most once per LEARN_RETRY (a domain may publish nothing to learn)."""
+        now = self.clock()
+        if self._learn_tried_at is not None and now - self._learn_tried_at < LEARN_RETRY:
+            return []
+        self._learn_tried_at = now
+        return learn_missing(self.engine, self.settings, now, **({"learn": self.learn} if self.learn else {}))
 
     def watch_all(self) -> None:
         """The blacklist watch of every monitored domain."""

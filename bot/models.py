@@ -81,6 +81,21 @@ class RecipientFailure:
     remote_mta: str | None
 
 
+class OriginBasis(StrEnum):
+    """What a bounce's ours / forged / unknown verdict rests on, for counting the unplaced by why."""
+
+    RETURN_PATH = "return_path"  # ours: it came back to our BATV- or VERP-signed return path
+    SENDING_IP = "sending_ip"  # ours: a Received hop is one of our servers (config, SPF, MX)
+    SENDING_HOST = "sending_host"  # ours: a Received hop names one of our host names
+    DKIM = "dkim"  # ours: signed with our DKIM d=
+    MESSAGE_ID = "message_id"  # ours, weakly: the Message-ID host is ours and nothing says otherwise
+    OUTSIDE_SERVERS = "outside_servers"  # forged: every public hop is outside our servers
+    FOREIGN_DKIM = "foreign_dkim"  # forged: From is ours, the signature someone else's
+    NO_ORIGINAL = "no_original"  # unknown: the bounce quotes none of the original's headers
+    NO_SERVERS = "no_servers"  # unknown: our servers are not known (empty config, SPF not learned)
+    NO_EVIDENCE = "no_evidence"  # unknown: headers quoted, but nothing in them decides
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Original:
     """The bounced message as far as the bounce quotes it, and whether we really sent it."""
@@ -91,10 +106,14 @@ class Original:
     to: str | None = None
     subject: str | None = None
     date: str | None = None
-    ours: bool | None = None  # None: the bounce gives no evidence either way
-    ours_evidence: str = ""  # one sentence: why ours/spoofed
+    ours: bool | None = None  # True ours, False forged (backscatter), None unknown
+    ours_evidence: str = ""  # why ours / forged / unknown, the decisive signal first
+    basis: OriginBasis = OriginBasis.NO_EVIDENCE
     first_hop_ip: str | None = None  # where the original entered the Internet, if quoted
     dkim_domains: tuple[str, ...] = ()
+    # Names our own mail showed (its Message-ID host, the HELO of our hop, its DKIM d=): what the
+    # scanner learns as ours, filled only when the verdict is ours on evidence stronger than these.
+    our_names: tuple[KnownServer, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,14 +133,47 @@ class Report:
     error: str | None = None  # why the message could not be read at all (then kind is not_bounce)
 
 
+class ServerKind(StrEnum):
+    IP = "ip"
+    NETWORK = "network"  # an SPF ip4/ip6 range or a configured network
+    HOST = "host"  # a host name our mail leaves from (HELO, an MX or SPF a: name)
+    MESSAGE_ID_HOST = "message_id_host"  # the right-hand side of our Message-IDs
+    DKIM = "dkim"  # a DKIM d= domain that signs our mail
+
+
+class ServerSource(StrEnum):
+    CONFIG = "config"
+    SPF = "spf"
+    MX = "mx"
+    A = "a"
+    BOUNCES = "bounces"  # seen in bounces of our own mail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnownServer:
+    """One thing we know our mail leaves through, and where we learned it."""
+
+    kind: ServerKind
+    value: str
+    source: ServerSource
+    domain: str = ""  # the monitored domain it was learned for ("" for config)
+    learned_at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ownership:
-    """What tells our own mail from mail forged in our name ([monitor] settings)."""
+    """What tells our own mail from mail forged in our name: [monitor] settings plus what was learned."""
 
     domains: tuple[str, ...] = ()
-    sending_ips: tuple[str, ...] = ()
+    sending_ips: tuple[str, ...] = ()  # addresses or networks ("192.0.2.0/24")
     sending_hosts: tuple[str, ...] = ()
-    dkim_domains: tuple[str, ...] = ()  # defaults to `domains` when empty
+    dkim_domains: tuple[str, ...] = ()  # besides `domains`
+    message_id_hosts: tuple[str, ...] = ()  # learned from our own mail
+
+    @property
+    def servers_known(self) -> bool:
+        """Whether a Received hop outside our servers says anything: we know at least one of them."""
+        return bool(self.sending_ips or self.sending_hosts)
 
 
 # --------------------------------------------------------------------------- reputation
@@ -192,6 +244,8 @@ class CheckResult:
     posture: Posture | None = None
     verdict: Verdict = Verdict.UNKNOWN
     notes: tuple[str, ...] = ()  # e.g. "Spamhaus refused a public resolver: set a DQS key"
+    servers: tuple[KnownServer, ...] = ()  # for a domain: what its mail leaves through, learned from DNS
+    servers_answered: tuple[ServerSource, ...] = ()  # the DNS sources of `servers` whose lookups answered
 
 
 # --------------------------------------------------------------------------- incidents (monitor)
@@ -210,7 +264,13 @@ class Cause(StrEnum):
     COMPROMISED_SENDER = "compromised_sender"
     BAD_RECIPIENTS = "bad_recipients"
     REMOTE_PROBLEM = "remote_problem"
+    UNKNOWN_ORIGIN = "unknown_origin"  # most bounces could not be placed as ours or forged
     MIXED = "mixed"
+
+
+class IncidentKind(StrEnum):
+    FLOOD = "flood"  # bounces reached the threshold
+    LISTING = "listing"  # opened by a new blacklist listing while bounces were below the threshold
 
 
 class EventKind(StrEnum):
@@ -261,6 +321,7 @@ class Incident:
     below_since: datetime | None = None  # first evaluation below threshold of the current quiet spell
     slack_channel: str | None = None  # where the Slack notifier posted the incident's card
     slack_ts: str | None = None
+    kind: IncidentKind = IncidentKind.FLOOD  # a listing incident becomes a flood when bounces reach the threshold
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -270,6 +331,7 @@ class IncidentEvent:
     at: datetime
     detail: str = ""  # what the message adds to its kind and data: first evidence line, top reasons
     actor: str | None = None  # Slack user for person-made events
-    # opened: count, threshold, cause, listings · grew: previous, count · cause_changed: previous, cause ·
+    # opened: count, threshold, cause, listings, incident_kind · grew: previous, count (and when a listing
+    # incident became a flood: flood, threshold, cause, previous_cause) · cause_changed: previous, cause ·
     # listed/delisted: listing ("192.0.2.10@zen.spamhaus.org") · snoozed: until (ISO) · resolved: by_person
     data: dict[str, object] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings, environ
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
+from bot.monitor.learning import learn_missing
 from bot.store.database import open_engine
 from bot.store.ingest import bounces_per_domain
 
@@ -79,7 +80,9 @@ def _scan_forever(settings: Settings, ctx: ScanContext, *, as_json: bool, out: T
 
 
 def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
-    """Scan every mailbox, evaluate incidents, count each domain's bounces in the window."""
+    """Learn our servers if none are known, scan every mailbox, evaluate incidents, count each domain's bounces."""
+    for problem in learn_missing(ctx.engine, settings, ctx.clock()):
+        log.warning("could not learn our servers: %s; bounces that need them count as of unknown origin", problem)
     results = scan_all(settings.mailboxes, ctx)
     now = ctx.clock()
     incidents = evaluate_incidents(settings, ctx.engine, now)
@@ -98,7 +101,7 @@ def evaluate_incidents(settings: Settings, engine: Engine, now: datetime) -> Seq
     """
     from bot.monitor.evaluate import evaluate
 
-    return [{"id": incident.id, "domain": incident.domain, "state": str(incident.state),
+    return [{"id": incident.id, "domain": incident.domain, "kind": str(incident.kind), "state": str(incident.state),
              "cause": str(incident.cause), "bounces_in_window": incident.bounces_in_window,
              "events": [str(event.kind) for event in events]}
             for incident, events in evaluate(engine, settings, now)]

@@ -19,13 +19,36 @@ def _date(when: datetime | None) -> str:
 
 
 def dsn(*, recipient: str | None = None, sender: str = "news@example.com", status: str = "5.1.1",
-        diagnostic: str | None = None, when: datetime | None = None, padding: int = 0) -> bytes:
-    """A Postfix RFC 3464 bounce of a message `sender` sent to `recipient`."""
+        diagnostic: str | None = None, when: datetime | None = None, padding: int = 0,
+        original: str | None = None, quote_original: bool = True) -> bytes:
+    """A Postfix RFC 3464 bounce of a message `sender` sent to `recipient`.
+
+    `original` replaces the quoted original's header block; `quote_original=False` leaves it out,
+    as bounces that return only the report do.
+    """
     n = next(_serial)
     recipient = recipient or f"user{n}@remote{n % 7}.example.org"
     diagnostic = diagnostic or f"smtp; 550 {status} <{recipient}>: Recipient address rejected: User unknown"
     boundary = f"B{n}.1732700000/mx1.example.net"
     filler = ("X" * 76 + "\n") * (padding // 77 + 1) if padding else ""
+    headers = original if original is not None else f"""\
+Return-Path: <{sender}>
+Received: from out1.example.com (out1.example.com [203.0.113.5]) by mx1.example.net
+From: Newsletter <{sender}>
+To: <{recipient}>
+Subject: Our news, issue {n}
+Date: {_date(when)}
+Message-ID: <orig-{n}@example.com>
+"""
+    quoted = f"""\
+--{boundary}
+Content-Type: message/rfc822
+
+{headers.rstrip()}
+
+Hello, this is issue {n}.
+{filler}
+""" if quote_original else ""
     text = f"""\
 Return-Path: <>
 Received: from mx1.example.net (mx1.example.net [192.0.2.1]) by imap.example.com; {_date(when)}
@@ -62,20 +85,7 @@ Status: {status}
 Remote-MTA: dns; mx.remote.example.org
 Diagnostic-Code: {diagnostic}
 
---{boundary}
-Content-Type: message/rfc822
-
-Return-Path: <{sender}>
-Received: from out1.example.com (out1.example.com [203.0.113.5]) by mx1.example.net
-From: Newsletter <{sender}>
-To: <{recipient}>
-Subject: Our news, issue {n}
-Date: {_date(when)}
-Message-ID: <orig-{n}@example.com>
-
-Hello, this is issue {n}.
-{filler}
---{boundary}--
+{quoted}--{boundary}--
 """
     return text.replace("\n", "\r\n").encode()
 

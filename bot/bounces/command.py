@@ -86,6 +86,7 @@ def report_json(source: str, report: Report) -> JsonObject:
             "date": original.date,
             "ours": original.ours,
             "ours_evidence": original.ours_evidence or None,
+            "origin_basis": str(original.basis),
             "return_path": original.return_path,
             "first_hop_ip": original.first_hop_ip,
         },

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -24,6 +24,7 @@ from bot.config import MailboxSettings, Settings
 from bot.errors import BounceCheckError, ConfigError, MailboxAuthError, MailboxTLSError, MailboxUnavailable
 from bot.mail.source import Cursor, MailSource, RawMessage, content_hash
 from bot.models import Kind, Ownership, Report
+from bot.store import servers_store
 from bot.store.ingest import (
     Batch,
     FolderState,
@@ -36,6 +37,7 @@ from bot.store.ingest import (
     seen_hashes,
 )
 from bot.store.rates_queries import utc
+from bot.store.servers_store import config_ownership
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +113,7 @@ class ScanContext:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, environ: Mapping[str, str]) -> ScanContext:
         monitor = settings.monitor
-        ownership = Ownership(domains=monitor.domains, sending_ips=monitor.sending_ips,
-                              sending_hosts=monitor.sending_hosts, dkim_domains=monitor.dkim_domains)
-        return cls(engine=engine, ownership=ownership, domains=monitor.domains, environ=environ)
+        return cls(engine=engine, ownership=config_ownership(monitor), domains=monitor.domains, environ=environ)
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -146,6 +146,9 @@ def scan_mailbox(box: MailboxSettings, ctx: ScanContext, source: MailSource | No
 
 
 def _scan_folders(source: MailSource, box: MailboxSettings, ctx: ScanContext) -> list[FolderResult]:
+    # What was learned since the last pass (the watch's SPF and MX, our own mail's names) counts now.
+    with ctx.engine.connect() as conn:
+        ctx = replace(ctx, ownership=servers_store.ownership(conn, ctx.ownership))
     results: list[FolderResult] = []
     folders = list(source.folders())
     for index, folder in enumerate(folders):

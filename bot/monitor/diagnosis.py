@@ -2,8 +2,10 @@
 
 Called by bot/monitor/evaluate.py with the window's stats and the domain's latest reputation check.
 Causes are tried in the order of `RULES`, first match wins: forged mail explains everything else it
-looks like, a compromised account explains the rejections and listings it causes, a listing explains
-rejections, and only then do unknown recipients or one failing receiver stand on their own.
+looks like; a flood mostly of bounces we cannot place (ours or forged?) backs no cause that rests on
+our own mail, so it is said as such; a compromised account explains the rejections and listings it
+causes, a listing explains rejections, and only then do unknown recipients or one failing receiver
+stand on their own. Only bounces known to be of our own mail count as ours: unknown is never ours.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.monitor.rates import BAD_RECIPIENT_REASONS, REJECTION_REASONS, WindowSt
 from bot.monitor.wording import and_list, pct, span
 
 BACKSCATTER_SHARE = 0.5  # of all bounces: originals not sent through our servers
+UNPLACED_SHARE = 0.5  # of all bounces: of unknown origin, too many to name a cause resting on our own mail
 SENDER_SHARE = 0.5  # of our own bounces: from one local sender ...
 SENDER_SPREAD = 20  # ... to at least this many recipient domains ...
 SENDER_REJECTED_SHARE = 0.3  # ... with this share refused as spam or by policy
@@ -37,8 +40,8 @@ class Facts:
 
     @property
     def own(self) -> int:
-        """Bounces not known to be of forged mail."""
-        return self.stats.total - self.stats.spoofed
+        """Bounces known to be of our own mail (not forged, not unknown)."""
+        return self.stats.ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ def diagnose(stats: WindowStats, check: CheckResult | None, window: timedelta) -
     also = [(rule.cause, rule.explain(facts)) for rule in applying[1:]]
     evidence = [*first.evidence, *(f"Also {cause}: {_continued(extra.evidence[0])}"
                                    for cause, extra in also if extra.evidence)]
+    if first.cause is not Cause.UNKNOWN_ORIGIN and (line := _unplaced_line(facts.stats)):
+        evidence.append(line)
     steps = [*first.next_steps, *(f"For the {cause} part: {_continued(extra.next_steps[0])}"
                                    for cause, extra in also if extra.next_steps)]
     return Diagnosis(cause=first.cause, evidence=tuple(evidence), next_steps=tuple(steps))
@@ -148,7 +153,7 @@ def _compromised(facts: Facts) -> Diagnosis:
 
 def _is_blacklisted(facts: Facts) -> bool:
     return bool(facts.check and listings.listed(facts.check)) or (
-        facts.own > 0 and facts.stats.citing_blocklists >= BLOCKLIST_SHARE * facts.own)
+        facts.own > 0 and facts.stats.citing_blocklists_own >= BLOCKLIST_SHARE * facts.own)
 
 
 def _blacklisted(facts: Facts) -> Diagnosis:
@@ -244,20 +249,67 @@ def _remote(facts: Facts) -> Diagnosis:
 
 def _mixed(facts: Facts) -> Diagnosis:
     stats = facts.stats
+    unplaced = [line] if (line := _unplaced_line(stats)) else []
     evidence = [f"{stats.total:,} bounces in the last {span(facts.window)}: {stats.ours:,} of our own "
                 f"mail, {stats.spoofed:,} of forged mail, {stats.unknown:,} unknown; "
                 f"{stats.hard:,} hard, {stats.soft:,} soft.", f"Top reasons: {_top_reasons(stats)}."]
     if stats.by_recipient_domain:
         receiver, n = stats.by_recipient_domain[0]
         evidence.append(f"The most bounces from one receiving domain: {receiver} ({n:,}).")
-    evidence += _top_sender(stats)
+    evidence += [*_top_sender(stats), *unplaced]
     steps = ["No single cause stands out: start with the top reason and the top sender above.",
              f"Run `bouncecheck check {stats.domain}` to see our blacklist status and DMARC posture."]
     return Diagnosis(cause=Cause.MIXED, evidence=tuple(evidence), next_steps=tuple(steps))
 
 
+# --------------------------------------------------------------------------- unknown origin
+
+UNPLACED_WHY = {  # models.OriginBasis of an unknown bounce → why it could not be placed
+    "no_original": "quote none of the original's headers",
+    "no_servers": "need our servers, which are not known (no [monitor] sending_ips, SPF not learned yet)",
+    "no_evidence": "quote headers with no Received hop, DKIM signature or Message-ID that decides",
+}
+
+
+def _is_unplaced(facts: Facts) -> bool:
+    return facts.stats.total > 0 and facts.stats.unknown >= UNPLACED_SHARE * facts.stats.total
+
+
+def _unplaced(facts: Facts) -> Diagnosis:
+    stats = facts.stats
+    evidence = [f"{pct(stats.unknown, stats.total)} of the {stats.total:,} bounces could not be placed as our "
+                f"mail or forged mail: {_unplaced_reasons(stats)}.",
+                f"Of the rest, {stats.ours:,} are of our own mail and {stats.spoofed:,} of forged mail; "
+                f"top reasons: {_top_reasons(stats)}."]
+    steps = []
+    why = dict(stats.unknown_why)
+    if why.get("no_servers"):
+        steps.append(f"Tell bouncecheck our outbound servers: check that {stats.domain}'s SPF resolves "
+                     "(`bouncecheck check " + stats.domain + "`), or list them in [monitor] sending_ips.")
+    if why.get("no_original"):
+        steps.append("Open a few of these bounces: if they come back without the original's headers, ask the "
+                     "reporting MTAs' postmasters, or sign our return path (BATV/VERP) so bounces prove their origin.")
+    steps += [f"Until then, treat the cause as unknown: run `bouncecheck check {stats.domain}` for our blacklist "
+              "status, and do not clean lists or lock accounts on this evidence alone."]
+    return Diagnosis(cause=Cause.UNKNOWN_ORIGIN, evidence=tuple(evidence), next_steps=tuple(steps))
+
+
+def _unplaced_line(stats: WindowStats) -> str:
+    """'12 of the 60 bounces are of unknown origin (12 quote none …): counted as neither ours nor forged.'"""
+    if not stats.unknown:
+        return ""
+    return (f"{stats.unknown:,} of the {stats.total:,} bounces are of unknown origin ({_unplaced_reasons(stats)}): "
+            "counted as neither ours nor forged.")
+
+
+def _unplaced_reasons(stats: WindowStats) -> str:
+    return "; ".join(f"{n:,} {UNPLACED_WHY.get(basis, 'could not be placed')}" for basis, n in stats.unknown_why) \
+        or f"{stats.unknown:,} could not be placed"
+
+
 RULES: tuple[Rule, ...] = (
     Rule(Cause.BACKSCATTER, _is_backscatter, _backscatter),
+    Rule(Cause.UNKNOWN_ORIGIN, _is_unplaced, _unplaced),
     Rule(Cause.COMPROMISED_SENDER, _is_compromised, _compromised),
     Rule(Cause.BLACKLISTED, _is_blacklisted, _blacklisted),
     Rule(Cause.BAD_RECIPIENTS, _is_bad_recipients, _bad_recipients),

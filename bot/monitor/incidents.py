@@ -4,6 +4,9 @@
       └────snooze──────► snoozed ──(until passes)──► open / acknowledged
 
 One incident per domain is not resolved at a time; a flood after a resolution is a new incident.
+An incident is a flood (bounces reached the threshold) or a listing (a new blacklist listing while
+bounces are below it); a listing incident whose bounces then reach the threshold becomes a flood,
+said at once in its thread, so the headline never claims a flood that is not there.
 Follow-ups (grew, cause_changed) keep `followup_floor` apart, so a sustained flood makes a handful of
 messages; listings and delistings are posted when the watch sees them. Everything the machine
 remembers is a field of `Incident`, so a restarted bot carries on where it stopped.
@@ -17,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import MonitorSettings
-from bot.models import UNSAVED_ID, Diagnosis, EventKind, Incident, IncidentEvent, IncidentState
+from bot.models import UNSAVED_ID, Diagnosis, EventKind, Incident, IncidentEvent, IncidentKind, IncidentState
 from bot.monitor.wording import span
 
 
@@ -101,15 +104,17 @@ def _should_open(previous: Incident | None, seen: Observation, now: datetime,
 
 
 def _open(seen: Observation, now: datetime, settings: MonitorSettings) -> Step:
+    kind = IncidentKind.FLOOD if seen.alerting else IncidentKind.LISTING
     incident = Incident(
-        id=UNSAVED_ID, domain=seen.domain, state=IncidentState.OPEN, cause=seen.diagnosis.cause, opened_at=now,
+        id=UNSAVED_ID, domain=seen.domain, kind=kind, state=IncidentState.OPEN, cause=seen.diagnosis.cause,
+        opened_at=now,
         updated_at=now, bounces_in_window=seen.count, threshold=seen.threshold, peak=seen.count,
         listings=tuple(sorted(seen.listed)), diagnosis=seen.diagnosis, top_reasons=seen.top_reasons,
         last_posted_count=seen.count, last_posted_at=now, below_since=None if seen.alerting else now)
     detail = " ".join([*seen.diagnosis.evidence[:1],
                        *([f"Newly listed: {', '.join(sorted(seen.new_listings))}."] if seen.new_listings else [])])
     opened = _event(incident, EventKind.OPENED, now, detail, count=seen.count, threshold=seen.threshold,
-                    cause=str(seen.diagnosis.cause), listings=sorted(seen.listed))
+                    cause=str(seen.diagnosis.cause), listings=sorted(seen.listed), incident_kind=str(kind))
     return Step(incident=incident, events=(opened,))
 
 
@@ -163,6 +168,8 @@ def _followups(incident: Incident, seen: Observation, now: datetime,
     A cause change that must wait keeps the old diagnosis too, so the card never shows one cause with
     another's evidence; while snoozed the card follows the diagnosis silently.
     """
+    if incident.kind is IncidentKind.LISTING and seen.alerting:
+        return _became_flood(incident, seen, now)
     if incident.state is IncidentState.SNOOZED:
         return replace(incident, cause=seen.diagnosis.cause, diagnosis=seen.diagnosis), []
     floor_passed = incident.last_posted_at is None or now - incident.last_posted_at >= settings.followup_floor
@@ -180,6 +187,16 @@ def _followups(incident: Incident, seen: Observation, now: datetime,
                              previous=str(incident.cause), cause=str(seen.diagnosis.cause)))
         current = replace(current, cause=seen.diagnosis.cause, last_posted_at=now)
     return current, events
+
+
+def _became_flood(incident: Incident, seen: Observation, now: datetime) -> tuple[Incident, list[IncidentEvent]]:
+    """A listing incident whose bounces reached the threshold: said at once, snoozed or not, with the cause."""
+    current = replace(incident, kind=IncidentKind.FLOOD, cause=seen.diagnosis.cause, diagnosis=seen.diagnosis,
+                      last_posted_count=seen.count, last_posted_at=now)
+    grew = _event(current, EventKind.GREW, now, " ".join(seen.diagnosis.evidence[:1]),
+                  previous=incident.last_posted_count, count=seen.count, threshold=seen.threshold, flood=True,
+                  cause=str(seen.diagnosis.cause), previous_cause=str(incident.cause))
+    return current, [grew]
 
 
 def _quiet_long_enough(incident: Incident, now: datetime, settings: MonitorSettings) -> bool:

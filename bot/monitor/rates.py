@@ -46,13 +46,15 @@ class WindowStats:
     ours: int = 0
     spoofed: int = 0
     unknown: int = 0  # the bounce gave no evidence whether the original was ours
+    unknown_why: Tally = ()  # models.OriginBasis of the unknown ones → count
     by_reason: Tally = ()
-    by_reason_own: Tally = ()  # not counting bounces of spoofed originals
+    by_reason_own: Tally = ()  # bounces of our own mail only (not forged, not unknown)
     by_sender: tuple[SenderCount, ...] = ()  # largest first
     by_recipient_domain: Tally = ()
     by_reporting_mta: Tally = ()
     by_blocklist: Tally = ()  # zone → bounces citing it
     citing_blocklists: int = 0  # bounces citing at least one blocklist
+    citing_blocklists_own: int = 0  # of those, bounces of our own mail
     spoofed_first_hops: Tally = ()
     baseline: float = 0.0  # typical count in a window of the same length over the last baseline_days
     threshold: int = 0  # the count that opens an incident: alert_bounces, raised by the baseline
@@ -77,15 +79,18 @@ def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: M
     mtas: Counter[str] = Counter()
     blocklists: Counter[str] = Counter()
     hops: Counter[str] = Counter()
-    hard = ours = spoofed = citing = 0
+    unplaced: Counter[str] = Counter()
+    hard = ours = spoofed = citing = citing_own = 0
     for group in groups:
         n = group.count
         reasons[group.reason] += n
         hard += n if group.hard else 0
         ours += n if group.ours is True else 0
         spoofed += n if group.ours is False else 0
-        if group.ours is not False:
+        if group.ours is True:
             reasons_own[group.reason] += n
+        if group.ours is None:
+            unplaced[group.origin_basis or "no_evidence"] += n
         if group.sender:
             senders[group.sender] += n
             sender_reach[group.sender].add(group.recipient_domain or "")
@@ -95,6 +100,7 @@ def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: M
             mtas[group.reporting_mta] += n
         if zones := set((group.cited_blocklists or "").split()):
             citing += n
+            citing_own += n if group.ours is True else 0
             blocklists.update(dict.fromkeys(zones, n))
         if group.ours is False and group.first_hop_ip:
             hops[group.first_hop_ip] += n
@@ -104,10 +110,11 @@ def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: M
                       for sender, n in _largest_first(senders))
     return WindowStats(
         domain=domain, start=end - settings.window, end=end, total=total, hard=hard, soft=total - hard,
-        ours=ours, spoofed=spoofed, unknown=total - ours - spoofed,
+        ours=ours, spoofed=spoofed, unknown=total - ours - spoofed, unknown_why=_largest_first(unplaced),
         by_reason=_largest_first(reasons), by_reason_own=_largest_first(reasons_own), by_sender=by_sender,
         by_recipient_domain=_largest_first(receivers), by_reporting_mta=_largest_first(mtas),
-        by_blocklist=_largest_first(blocklists), citing_blocklists=citing, spoofed_first_hops=_largest_first(hops),
+        by_blocklist=_largest_first(blocklists), citing_blocklists=citing,
+        citing_blocklists_own=citing_own, spoofed_first_hops=_largest_first(hops),
         baseline=typical, threshold=threshold(typical, settings),
     )
 

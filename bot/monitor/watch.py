@@ -1,7 +1,8 @@
 """Blacklist watch: check each monitored domain and its sending IPs, keep the history, announce changes.
 
 Called by bot/jobs.py every `reputation_interval` for every domain, and every `recheck_interval` for
-the domains with an open incident. A listing the previous stored check did not show opens an
+the domains with an open incident. Each check also refreshes the servers learned from the domain's
+SPF and MX, which tell the scanner our mail from forged mail. A listing the previous stored check did not show opens an
 incident of cause `blacklisted` (or joins the open one); a delisting is posted in the incident's
 thread. Comparing with the stored check, not with memory, makes the first check ever a baseline
 that alerts only on listings, and a restart re-announce nothing.
@@ -24,6 +25,7 @@ from bot.monitor import listings
 from bot.monitor.evaluate import Outcome, evaluate
 from bot.store import incidents_store
 from bot.store.rates_queries import own_first_hops
+from bot.store.servers_store import save_learned
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
         with engine.begin() as conn:
             previous = incidents_store.latest_checks(conn, [domain]).get(domain)
             incidents_store.save_check(conn, domain, result)
+            save_learned(conn, domain, result.servers, result.servers_answered, result.checked_at)
         checked.append(domain)
         if new := listings.listing_keys(result) - listings.listing_keys(previous):
             appeared[domain] = new

@@ -30,7 +30,8 @@ from bot.models import CheckResult, IPCheck, ListingStatus, Posture, Verdict, Zo
 from bot.reputation.dnsbl import Blacklists, ptr_name
 from bot.reputation.posture import build_posture, check_dmarc
 from bot.reputation.resolver import Resolver, shared_resolver
-from bot.reputation.targets import MAX_IPS, Source, TargetIP, host_addresses, merge_sources, mx_addresses, ptr, walk_spf
+from bot.reputation.servers import LearnedServers, domain_lookups, servers_from
+from bot.reputation.targets import MAX_IPS, Source, TargetIP, merge_sources, ptr
 from bot.reputation.zones import ZoneType, build_catalogue
 
 MAX_TARGET_CHARS = 320  # an email address at most; a domain name is 253
@@ -129,6 +130,8 @@ async def check_target_async(target: str, settings: Settings, *, bounce_ips: Seq
         target=parsed.value, target_type=parsed.type.value, checked_at=now or datetime.now(UTC),
         ips=checks, domain_results=domain_results, broken_zones=broken, posture=posture,
         verdict=verdict(every, broken), notes=(*run.notes, *blacklists.notes()),
+        servers=run.servers.servers if run.servers else (),
+        servers_answered=run.servers.answered if run.servers else (),
     )
 
 
@@ -139,6 +142,7 @@ class _Run:
         self.resolver = resolver
         self.blacklists = blacklists
         self.notes: list[str] = []
+        self.servers: LearnedServers | None = None
         self._jobs: dict[str, asyncio.Future[IPCheck]] = {}
 
     async def ip(self, target: TargetIP) -> IPCheck:
@@ -152,13 +156,12 @@ class _Run:
         dmarc = asyncio.ensure_future(check_dmarc(self.resolver, domain))
         for target in merge_sources(known):
             self._start(target.ip)
-        spf, (mx_ips, mx), (own_ips, _) = await asyncio.gather(
-            walk_spf(self.resolver, domain, on_address=self._start),
-            mx_addresses(self.resolver, domain, on_address=self._start),
-            host_addresses(self.resolver, domain))
-        found = [*known, *((ip, Source.SPF) for ip in spf.addresses), *((ip, Source.MX) for ip in mx_ips)]
-        if not mx.values:  # RFC 5321 §5.1: no MX → the domain's own address is its mail host
-            found += [(ip, Source.A) for ip in own_ips]
+        lookups = await domain_lookups(self.resolver, domain, on_address=self._start)
+        self.servers = servers_from(lookups, datetime.now(UTC))
+        spf = lookups.spf
+        found = [*known, *((ip, Source.SPF) for ip in spf.addresses), *((ip, Source.MX) for ip in lookups.mx_ips)]
+        if not lookups.mx.values:  # RFC 5321 §5.1: no MX → the domain's own address is its mail host
+            found += [(ip, Source.A) for ip in lookups.own_ips]
         targets = merge_sources(found)
         for target in targets:
             self._start(target.ip, force=True)

@@ -8,20 +8,58 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.models import CheckResult, ListingStatus, Posture, ZoneResult
+from bot.errors import BounceCheckError
+from bot.models import CheckResult, KnownServer, ListingStatus, Posture, ServerSource, ZoneResult
 from bot.reputation.check import check_target
+from bot.store.servers_store import config_servers
 
 
 def run_check(target: str, *, as_json: bool, settings: Settings, out: TextIO) -> int:
     result = check_target(target, settings)
+    if result.target_type == "domain" and result.target in settings.monitor.domains:
+        servers = (*config_servers(settings.monitor), *result.servers, *_seen_in_bounces(settings, result.target))
+        result = replace(result, servers=servers)
     if as_json:
         out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
     else:
         out.write(render_text(result))
     return 0
+
+
+def _seen_in_bounces(settings: Settings, domain: str) -> list[KnownServer]:
+    """What the store learned from bounces of our own mail; nothing when there is no store yet."""
+    url = settings.storage.url
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        return []  # a check must not create a store
+    from bot.store.database import open_engine
+    from bot.store.servers_store import known_servers_of
+
+    try:
+        engine = open_engine(url)
+    except BounceCheckError:
+        return []
+    try:
+        with engine.connect() as conn:
+            return [s for s in known_servers_of(conn, [domain]) if s.source is ServerSource.BOUNCES]
+    finally:
+        engine.dispose()
+
+
+def servers_json(servers: Iterable[KnownServer]) -> list[dict[str, Any]]:
+    return [{"kind": kind, "value": value, "sources": sources} for kind, value, sources in merged_servers(servers)]
+
+
+def merged_servers(servers: Iterable[KnownServer]) -> list[tuple[str, str, list[str]]]:
+    """One (kind, value, sources) per server, in the order first seen (pure)."""
+    found: dict[tuple[str, str], dict[str, None]] = {}
+    for server in servers:
+        found.setdefault((str(server.kind), server.value), {})[str(server.source)] = None
+    return [(kind, value, list(sources)) for (kind, value), sources in found.items()]
 
 
 def zone_json(result: ZoneResult) -> dict[str, Any]:
@@ -56,6 +94,7 @@ def result_json(result: CheckResult) -> dict[str, Any]:
         "broken_zones": list(result.broken_zones),
         "posture": posture_json(result.posture),
         "notes": list(result.notes),
+        "servers": servers_json(result.servers),
     }
 
 
@@ -79,6 +118,7 @@ def render_text(result: CheckResult) -> str:
     if result.broken_zones:
         lines.append(f"broken zones (answers ignored): {', '.join(result.broken_zones)}")
     lines.extend(_posture_lines(result.posture))
+    lines.extend(_server_lines(result.servers))
     for title, items in (("advice", result.posture.advice if result.posture else ()), ("notes", result.notes)):
         if items:
             lines.append(f"{title}:")
@@ -110,6 +150,15 @@ def _zone_rows(results: Iterable[ZoneResult]) -> list[str]:
         if r.status is ListingStatus.LISTED and r.delist_url:
             rows.append(f"    {'':<10} {'':<28} delist: {r.delist_url}")
     return rows
+
+
+def _server_lines(servers: Iterable[KnownServer]) -> list[str]:
+    merged = merged_servers(servers)
+    if not merged:
+        return []
+    lines = ["", "our servers (mail that left through none of them is forged):"]
+    lines += [f"  {kind:<16} {value:<40} {', '.join(sources)}" for kind, value, sources in merged]
+    return lines
 
 
 def _posture_lines(posture: Posture | None) -> list[str]:

@@ -61,6 +61,7 @@ class SpfWalk:
     void_lookups: int = 0
     addresses: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()  # ip4/ip6 ranges: too wide to check address by address
+    hosts: tuple[str, ...] = ()  # the host names its a: and mx terms name
     errors: tuple[str, ...] = ()  # permerror reasons (syntax, limits, missing includes)
     temporary_error: str = ""  # temperror: the record could not be fetched
 
@@ -159,6 +160,7 @@ class _SpfState:
     void: int = 0
     addresses: dict[str, None] = field(default_factory=dict)
     networks: dict[str, None] = field(default_factory=dict)
+    hosts: dict[str, None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -182,7 +184,8 @@ async def walk_spf(resolver: Resolver, domain: str, on_address: OnAddress = None
     if state.void > MAX_VOID_LOOKUPS:
         state.errors.append(f"{state.void} void lookups; RFC 7208 allows {MAX_VOID_LOOKUPS} (permerror)")
     return SpfWalk(record=records[0], all_qualifier=qualifier, lookups=state.lookups, void_lookups=state.void,
-                   addresses=tuple(state.addresses), networks=tuple(state.networks), errors=tuple(state.errors))
+                   addresses=tuple(state.addresses), networks=tuple(state.networks), hosts=tuple(state.hosts),
+                  errors=tuple(state.errors))
 
 
 async def _expand(resolver: Resolver, state: _SpfState, domain: str, record: str,
@@ -239,6 +242,8 @@ def _add_range(state: _SpfState, value: str) -> None:
 async def _a(resolver: Resolver, state: _SpfState, host: str) -> None:
     addresses, void = await host_addresses(resolver, host)
     state.void += void
+    if not void:
+        state.hosts[host] = None
     _found(state, addresses)
 
 
@@ -247,8 +252,11 @@ async def _mx(resolver: Resolver, state: _SpfState, domain: str) -> None:
     state.void += not mx.found
     if len(mx.values) > MAX_MX_HOSTS:
         state.errors.append(f"{domain}: mx has {len(mx.values)} hosts; RFC 7208 allows {MAX_MX_HOSTS}")
-    found = await asyncio.gather(*(host_addresses(resolver, h) for h in mx.values[:MAX_MX_HOSTS] if h))
-    for addresses, _ in found:
+    hosts = [h for h in mx.values[:MAX_MX_HOSTS] if h]
+    found = await asyncio.gather(*(host_addresses(resolver, h) for h in hosts))
+    for host, (addresses, void) in zip(hosts, found, strict=True):
+        if not void:
+            state.hosts[host] = None
         _found(state, addresses)
 
 

@@ -19,6 +19,7 @@ from bot.models import (
     EventKind,
     Incident,
     IncidentEvent,
+    IncidentKind,
     IncidentState,
     ListingStatus,
     Posture,
@@ -64,6 +65,7 @@ CAUSE_LABEL: Mapping[Cause, str] = {
     Cause.COMPROMISED_SENDER: "Compromised sender: one of our accounts is sending spam",
     Cause.BAD_RECIPIENTS: "Bad recipients: our mail goes to addresses that do not exist",
     Cause.REMOTE_PROBLEM: "Remote problem: one receiving domain is failing",
+    Cause.UNKNOWN_ORIGIN: "Unknown: most bounces cannot be placed as our mail or forged mail",
     Cause.MIXED: "Mixed: no single cause dominates",
 }
 
@@ -284,14 +286,15 @@ def incident_card(
     domain = escape(incident.domain)
     facts = [
         ("State", f"{emoji} {label}" + _state_detail(incident)),
-        ("Bounces in window", f"{incident.bounces_in_window} (threshold {incident.threshold})"),
+        ("Bounces in window", f"{incident.bounces_in_window} (threshold {incident.threshold})"
+         + (": no bounce flood" if incident.kind is IncidentKind.LISTING else "")),
         ("Peak", str(incident.peak)),
         ("Since", when(incident.opened_at)),
         ("Likely cause", escape(CAUSE_LABEL.get(incident.cause, str(incident.cause)))),
     ]
     if incident.acknowledged_by:
         facts.append(("Acknowledged by", user(incident.acknowledged_by)))
-    blocks: list[Block] = [header(f"{emoji} Bounce flood on {incident.domain}"), fields(facts)]
+    blocks: list[Block] = [header(f"{emoji} {headline(incident)}"), fields(facts)]
     blocks += _diagnosis_blocks(incident)
     if incident.top_reasons:
         blocks.append(
@@ -306,10 +309,19 @@ def incident_card(
     if actions:
         blocks.append(actions)
     fallback = (
-        f"{emoji} {label}: bounce flood on {domain}: {incident.bounces_in_window} bounces "
-        f"(threshold {incident.threshold}), likely {escape(incident.cause)}"
+        f"{emoji} {label}: {escape(headline(incident)[0].lower() + headline(incident)[1:])}: "
+        f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), likely {escape(incident.cause)}"
     )
     return Message(text=fallback, blocks=fit(blocks, keep_last=1 if actions else 0), color=colour)
+
+
+def headline(incident: Incident) -> str:
+    """'Bounce flood on example.com', or for a listing without a flood 'example.com listed on zen.spamhaus.org'."""
+    if incident.kind is IncidentKind.FLOOD:
+        return f"Bounce flood on {incident.domain}"
+    zones = list(dict.fromkeys(listing.partition("@")[2] or listing for listing in incident.listings))
+    where = f" on {', '.join(zones[:3])}{' and more' if len(zones) > 3 else ''}" if zones else ""
+    return f"{incident.domain} listed{where}"
 
 
 def _state_detail(incident: Incident) -> str:
@@ -381,7 +393,7 @@ def _card_actions(incident: Incident) -> Block | None:
                 "title": {"type": "plain_text", "text": "Resolve this incident?"},
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"Mark the bounce flood on {escape(incident.domain)} as resolved.",
+                    "text": f"Mark the incident “{escape(headline(incident))}” as resolved.",
                 },
                 "confirm": {"type": "plain_text", "text": "Resolve"},
                 "deny": {"type": "plain_text", "text": "Cancel"},
@@ -403,10 +415,23 @@ def followup(
     detail = f"\n{escape(event.detail)}" if event.detail and not said_in_full else ""
     data = event.data
     text: str
-    if event.kind is EventKind.OPENED:
+    if event.kind is EventKind.OPENED and data.get("incident_kind") == IncidentKind.LISTING.value:
+        text = (
+            f"⛔ Incident opened: {escape(headline(incident))}. {escape(data.get('count', 0))} bounces in the "
+            f"window (threshold {escape(data.get('threshold', incident.threshold))}): no bounce flood.{detail}"
+        )
+    elif event.kind is EventKind.OPENED:
         text = (
             f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
             f"(threshold {incident.threshold}). Likely cause: *{escape(incident.cause)}*.{detail}"
+        )
+    elif event.kind is EventKind.GREW and data.get("flood"):
+        was = data.get("previous_cause")
+        cause = escape(data.get("cause", incident.cause))
+        text = (
+            f"🔴 Now a bounce flood: {escape(data.get('count'))} bounces in the window (threshold "
+            f"{escape(data.get('threshold', incident.threshold))}). Likely cause: *{cause}*"
+            f"{f' (was {escape(was)})' if was and was != data.get('cause') else ''}.{detail}"
         )
     elif event.kind is EventKind.GREW:
         before = data.get("previous") or data.get("from")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, DefaultClause, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
@@ -29,7 +29,25 @@ def _v1_initial(conn: Connection) -> None:
                                              if t is not schema.schema_version])
 
 
-MIGRATIONS: tuple[tuple[int, Migration], ...] = ((1, _v1_initial),)
+def _v2_origin_and_servers(conn: Connection) -> None:
+    """Bounces say what their origin rests on, incidents their kind, and learned servers get a table.
+
+    A store created at v1 by this code already has them (v1 creates the current tables): add only
+    what is missing.
+    """
+    inspector = inspect(conn)
+    added = ((schema.bounces, "origin_basis"), (schema.incidents, "kind"))
+    for table, name in added:
+        if name not in {column["name"] for column in inspector.get_columns(table.name)}:
+            column = table.c[name]
+            ddl = column.type.compile(dialect=conn.dialect)
+            default = f" DEFAULT '{column.server_default.arg}' NOT NULL" \
+                if isinstance(column.server_default, DefaultClause) else ""
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{default}"))
+    schema.known_servers.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[tuple[int, Migration], ...] = ((1, _v1_initial), (2, _v2_origin_and_servers))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

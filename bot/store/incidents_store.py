@@ -26,6 +26,7 @@ from bot.models import (
     EventKind,
     Incident,
     IncidentEvent,
+    IncidentKind,
     IncidentState,
     IPCheck,
     ListingStatus,
@@ -152,6 +153,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
             values[name] = utc(value)
     values["state"] = incident.state.value
     values["cause"] = incident.cause.value
+    values["kind"] = incident.kind.value
     values["listings"] = list(incident.listings)
     values["top_reasons"] = [list(pair) for pair in incident.top_reasons]
     values["diagnosis"] = _diagnosis_json(incident.diagnosis)
@@ -166,6 +168,7 @@ def _incident(row: RowMapping) -> Incident:
             values[name] = utc(value)
     values["state"] = IncidentState(row["state"])
     values["cause"] = Cause(row["cause"])
+    values["kind"] = IncidentKind(row["kind"] or IncidentKind.FLOOD)
     values["listings"] = tuple(row["listings"] or ())
     values["top_reasons"] = tuple((str(k), int(n)) for k, n in row["top_reasons"] or ())
     diagnosis = row["diagnosis"]

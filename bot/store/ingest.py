@@ -4,14 +4,15 @@ The scanner writes through `save_batch`, which commits a batch's messages, their
 the folder's new cursor in one transaction, so a crash neither loses nor double-counts a bounce.
 The scan summary and Slack read through `bounces_per_domain` and `folder_states`.
 A bounce counts for one of our `[monitor] domains` when the bounced original's sender (From,
-else Return-Path) is that domain or a subdomain of it; otherwise its domain is NULL.
+else Return-Path, else the address the bounce came back to) is that domain or a subdomain of it;
+otherwise its domain is NULL.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import StoreError
-from bot.models import Kind, Original, Report
+from bot.models import Kind, KnownServer, Original, Report
 from bot.store.rates_queries import utc_or_none
 from bot.store.schema import bounces, folder_state, messages
+from bot.store.servers_store import add_seen
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +204,24 @@ def _save(conn: Connection, batch: Batch, domains: Collection[str]) -> Saved:
                 for row in _bounce_rows(message_id, message, domains)]
         if rows:
             conn.execute(bounces.insert(), rows)
+        add_seen(conn, _names_of_ours(fresh, domains), batch.scanned_at)
         bounce_count = sum(1 for row in rows if row["action"] == "failed")
     _upsert_state(conn, batch.mailbox, batch.folder, {
         "uidvalidity": batch.uidvalidity, "last_uid": batch.last_uid, "last_scan_at": batch.scanned_at,
         "last_error": None})
     return Saved(messages=len(fresh), bounces=bounce_count,
                  bounce_uids=tuple(m.uid for m in fresh if m.uid is not None and m.report.kind is Kind.BOUNCE))
+
+
+def _names_of_ours(fresh: Iterable[StoredMessage], domains: Collection[str]) -> list[KnownServer]:
+    """Host names, Message-ID hosts and DKIM domains our own mail showed, for the domain it counts for."""
+    found = []
+    for message in fresh:
+        original = message.report.original
+        domain = owning_domain(original, domains) if message.report.kind is Kind.BOUNCE else None
+        if domain and original is not None and original.ours:
+            found += [replace(name, domain=domain) for name in original.our_names]
+    return found
 
 
 def _store_error(batch: Batch, exc: SQLAlchemyError) -> StoreError:
@@ -239,7 +253,7 @@ def _bounce_rows(message_row: int, message: StoredMessage, domains: Collection[s
         "reason": str(failure.reason), "hard": failure.hard, "diagnostic": failure.diagnostic,
         "remote_mta": failure.remote_mta, "reporting_mta": report.reporting_mta,
         "sender": original.from_address or original.return_path, "ours": original.ours,
-        "first_hop_ip": original.first_hop_ip, "cited_blocklists": blocklists,
+        "origin_basis": str(original.basis), "first_hop_ip": original.first_hop_ip, "cited_blocklists": blocklists,
     }) for failure in report.recipients]
 
 

@@ -28,6 +28,7 @@ class BounceGroup:
     reason: str
     hard: bool
     ours: bool | None
+    origin_basis: str | None  # why ours / forged / unknown (models.OriginBasis)
     sender: str | None
     recipient_domain: str | None
     reporting_mta: str | None
@@ -51,13 +52,14 @@ def window_groups(conn: Connection, domains: Sequence[str], start: datetime,
     """Each domain's bounces with start <= occurred_at < end, grouped in one pass; domains without any are absent."""
     if not domains:
         return {}
-    dimensions = (bounces.c.reason, bounces.c.hard, bounces.c.ours, bounces.c.sender, bounces.c.recipient_domain,
-                  bounces.c.reporting_mta, bounces.c.cited_blocklists, bounces.c.first_hop_ip)
+    dimensions = (bounces.c.reason, bounces.c.hard, bounces.c.ours, bounces.c.origin_basis, bounces.c.sender,
+                  bounces.c.recipient_domain, bounces.c.reporting_mta, bounces.c.cited_blocklists,
+                  bounces.c.first_hop_ip)
     query = (select(bounces.c.domain, *dimensions, func.count())
              .where(*_failed_between(domains, start, end)).group_by(bounces.c.domain, *dimensions))
     groups: dict[str, list[BounceGroup]] = defaultdict(list)
-    for domain, reason, hard, ours, sender, receiver, mta, blocklists, hop, count in conn.execute(query):
-        groups[domain].append(BounceGroup(reason=reason, hard=bool(hard), ours=ours, sender=sender,
+    for domain, reason, hard, ours, basis, sender, receiver, mta, blocklists, hop, count in conn.execute(query):
+        groups[domain].append(BounceGroup(reason=reason, hard=bool(hard), ours=ours, origin_basis=basis, sender=sender,
                                           recipient_domain=receiver, reporting_mta=mta,
                                           cited_blocklists=blocklists, first_hop_ip=hop, count=count))
     return dict(groups)

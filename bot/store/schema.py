@@ -86,7 +86,8 @@ bounces = Table(
     Column("remote_mta", String(255), nullable=True),
     Column("reporting_mta", String(255), nullable=True),
     Column("sender", String(512), nullable=True),  # the bounced original's From address
-    Column("ours", Boolean, nullable=True),
+    Column("ours", Boolean, nullable=True),  # True ours, False forged, None unknown
+    Column("origin_basis", String(20), nullable=True),  # what that rests on (models.OriginBasis)
     Column("first_hop_ip", String(45), nullable=True),
     Column("cited_blocklists", String(1000), nullable=True),  # space-separated zone names
 )
@@ -132,6 +133,18 @@ reputation_checks = Table(
 Index("ix_reputation_domain_time", reputation_checks.c.domain, reputation_checks.c.checked_at)
 Index("ix_reputation_checks_run", reputation_checks.c.run_id)
 
+# What our mail leaves through, learned per monitored domain: from DNS (SPF, MX, A, PTR) by the
+# reputation watch, and from bounces of our own mail by the scanner. Config entries are not stored.
+known_servers = Table(
+    "known_servers",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # models.ServerKind
+    Column("value", String(255), primary_key=True),
+    Column("source", String(10), primary_key=True),  # models.ServerSource
+    Column("learned_at", UTC, nullable=False),
+)
+
 # --------------------------------------------------------------------------- incidents
 
 incidents = Table(
@@ -159,6 +172,7 @@ incidents = Table(
     Column("top_reasons", JSON, nullable=True),
     Column("slack_channel", String(50), nullable=True),
     Column("slack_ts", String(50), nullable=True),
+    Column("kind", String(10), nullable=False, server_default="flood"),  # models.IncidentKind
     # Raised by every state write (incidents_store.save): the write takes the row's lock with it.
     Column("version", Integer, nullable=False, server_default="0"),
 )

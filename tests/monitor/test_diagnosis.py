@@ -78,7 +78,7 @@ def test_blacklisted_names_the_listing_the_clean_lists_the_delist_link_and_the_c
 
 def test_blacklisted_from_citing_bounces_alone_says_our_ips_were_clean() -> None:
     window = stats(total=100, ours=100, by_reason=(("blocked", 100),), by_reason_own=(("blocked", 100),),
-                   by_blocklist=(("bl.spamcop.net", 80),), citing_blocklists=80)
+                   by_blocklist=(("bl.spamcop.net", 80),), citing_blocklists=80, citing_blocklists_own=80)
     diagnosis = diagnose(window, CLEAN_CHECK, HOUR)
     assert diagnosis.cause is Cause.BLACKLISTED
     assert any("were not listed" in line for line in diagnosis.evidence)
@@ -142,10 +142,44 @@ def test_informational_and_broken_zones_are_not_listings() -> None:
 
 def test_a_second_cause_is_not_lost_behind_the_first() -> None:
     # A backscatter flood while our own mail is refused by receivers citing Spamhaus.
-    window = stats(total=300, spoofed=250, ours=50, citing_blocklists=36,
+    window = stats(total=300, spoofed=250, ours=50, citing_blocklists=36, citing_blocklists_own=36,
                    by_blocklist=(("zen.spamhaus.org", 36),), spoofed_first_hops=(("203.0.113.7", 250),))
     diagnosis = diagnose(window, None, HOUR)
     assert diagnosis.cause is Cause.BACKSCATTER
     assert any(line.startswith("Also blacklisted:") for line in diagnosis.evidence)
     assert "36 cite zen.spamhaus.org" in " ".join(diagnosis.evidence)
     assert any(step.startswith("For the blacklisted part:") for step in diagnosis.next_steps)
+
+
+def test_a_flood_mostly_of_unknown_origin_names_no_cause_it_cannot_back() -> None:
+    # 60 bounces, 50 of which could not be placed: they must not make a "bad list" of our own mail.
+    window = stats(total=60, ours=10, unknown=50, unknown_why=(("no_servers", 38), ("no_original", 12)),
+                   by_reason=(("userunknown", 60),), by_reason_own=(("userunknown", 10),))
+    diagnosis = diagnose(window, CLEAN_CHECK, HOUR)
+    assert diagnosis.cause is Cause.UNKNOWN_ORIGIN
+    assert diagnosis.evidence[0] == (
+        "83 % of the 60 bounces could not be placed as our mail or forged mail: 38 need our servers, which are "
+        "not known (no [monitor] sending_ips, SPF not learned yet); 12 quote none of the original's headers.")
+    assert any("sending_ips" in step for step in diagnosis.next_steps)
+    assert any("do not clean lists" in step for step in diagnosis.next_steps)
+    # What the 10 placed bounces show is still said, as what it is: about 10 bounces, not 60.
+    assert "Also bad_recipients: 10 of the 10 bounces of our own mail (100 %) are addresses that do not exist " \
+           "(userunknown 10)." in diagnosis.evidence
+
+
+def test_unknown_origin_is_not_counted_as_ours() -> None:
+    # 30 of our own userunknown bounces and 25 unplaced: a bad list, and the unplaced are said apart.
+    window = stats(total=55, ours=30, unknown=25, unknown_why=(("no_original", 25),),
+                   by_reason=(("userunknown", 55),), by_reason_own=(("userunknown", 30),))
+    diagnosis = diagnose(window, CLEAN_CHECK, HOUR)
+    assert diagnosis.cause is Cause.BAD_RECIPIENTS
+    assert diagnosis.evidence[0].startswith("30 of the 30 bounces of our own mail (100 %)")
+    assert diagnosis.evidence[-1] == ("25 of the 55 bounces are of unknown origin (25 quote none of the original's "
+                                      "headers): counted as neither ours nor forged.")
+
+
+def test_mostly_unknown_with_a_listing_still_shows_the_listing() -> None:
+    window = stats(total=60, unknown=60, unknown_why=(("no_original", 60),), by_reason=(("blocked", 60),))
+    diagnosis = diagnose(window, check(ZEN_LISTED), HOUR)
+    assert diagnosis.cause is Cause.UNKNOWN_ORIGIN
+    assert any(line.startswith("Also blacklisted: 192.0.2.10 is listed on Spamhaus ZEN") for line in diagnosis.evidence)

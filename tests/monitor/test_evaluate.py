@@ -206,7 +206,7 @@ def test_the_scan_summary_lists_incidents_and_their_events(engine: Engine, setti
     add_bounces(engine, spread(T0, T0 + minutes(5), 60), reason="userunknown", hard=True)
     first = evaluate_incidents(settings, engine, T0 + minutes(5))
     second = evaluate_incidents(settings, engine, T0 + minutes(6))
-    assert first == [{"id": 1, "domain": DOMAIN, "state": "open", "cause": "bad_recipients",
+    assert first == [{"id": 1, "domain": DOMAIN, "kind": "flood", "state": "open", "cause": "bad_recipients",
                       "bounces_in_window": 60, "events": ["opened"]}]
     assert second == [{**first[0], "events": []}]
 

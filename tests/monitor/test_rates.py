@@ -46,7 +46,8 @@ def test_window_groups_every_dimension(engine: Engine, settings: Settings) -> No
     assert (stats.hard, stats.soft) == (7, 2)
     assert (stats.ours, stats.spoofed, stats.unknown) == (3, 4, 2)
     assert stats.by_reason == (("userunknown", 7), ("blocked", 2))
-    assert stats.by_reason_own == (("userunknown", 3), ("blocked", 2))
+    assert stats.by_reason_own == (("userunknown", 3),)  # unknown origin is not ours
+    assert stats.unknown_why == (("no_evidence", 2),)
     assert [(s.sender, s.bounces, s.recipient_domains) for s in stats.by_sender] == [
         ("forged@example.com", 4, 1), ("alice@example.com", 3, 1), ("bob@example.com", 2, 1)]
     assert stats.by_recipient_domain == (("c.example", 4), ("a.example", 3), ("b.example", 2))
