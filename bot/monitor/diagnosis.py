@@ -62,8 +62,15 @@ def diagnose(stats: WindowStats, check: CheckResult | None, window: timedelta) -
         return _mixed(facts)
     first = applying[0].explain(facts)
     also = [(rule.cause, rule.explain(facts)) for rule in applying[1:]]
-    evidence = [*first.evidence, *(f"Also {cause}: {_continued(extra.evidence[0])}"
-                                   for cause, extra in also if extra.evidence)]
+    evidence = list(first.evidence)
+    for cause, extra in also:
+        if not extra.evidence:
+            continue
+        line = f"Also {cause}: {_continued(extra.evidence[0])}"
+        if extra.evidence[0] in evidence:  # the first cause told it already: say once, as what it is
+            evidence[evidence.index(extra.evidence[0])] = line
+        else:
+            evidence.append(line)
     if first.cause is not Cause.UNKNOWN_ORIGIN and (line := _unplaced_line(facts.stats)):
         evidence.append(line)
     steps = [*first.next_steps, *(f"For the {cause} part: {_continued(extra.next_steps[0])}"

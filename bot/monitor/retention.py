@@ -1,4 +1,5 @@
-"""Prune what is older than `[schedule] retention`: bounce records, reputation history, resolved incidents.
+"""Prune what is older than `[schedule] retention`: bounce records, reputation history, resolved incidents,
+and server names last seen in our own mail that long ago.
 
 Called by bot/jobs.py once a day. The seen-message markers (`messages`) are kept: they are what keeps
 a rescan after a UIDVALIDITY reset or a restored mailbox from counting old bounces again. The latest
@@ -13,9 +14,16 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, func, select
 
 from bot.config import Settings
-from bot.models import IncidentState
+from bot.models import IncidentState, ServerSource
 from bot.store.rates_queries import utc
-from bot.store.schema import bounces, incident_events, incidents, reputation_checks, reputation_runs
+from bot.store.schema import (
+    bounces,
+    incident_events,
+    incidents,
+    known_servers,
+    reputation_checks,
+    reputation_runs,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,4 +48,8 @@ def prune(engine: Engine, settings: Settings, now: datetime) -> Pruned:
                                                      incidents.c.resolved_at < cutoff).scalar_subquery()
         conn.execute(delete(incident_events).where(incident_events.c.incident_id.in_(old_incidents)))
         pruned_incidents = conn.execute(delete(incidents).where(incidents.c.id.in_(old_incidents))).rowcount
+        # A name our own mail has not shown for that long is no evidence any more; DNS-learned ones are
+        # replaced by every check instead.
+        conn.execute(delete(known_servers).where(known_servers.c.source == ServerSource.BOUNCES.value,
+                                                 known_servers.c.learned_at < cutoff))
     return Pruned(bounces=pruned_bounces, reputation_checks=pruned_checks, incidents=pruned_incidents)

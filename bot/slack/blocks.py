@@ -21,8 +21,10 @@ from bot.models import (
     IncidentEvent,
     IncidentKind,
     IncidentState,
+    KnownServer,
     ListingStatus,
     Posture,
+    ServerKind,
     Verdict,
     ZoneResult,
 )
@@ -136,6 +138,7 @@ class HomeData:
     incident_urls: Mapping[int, str] = field(default_factory=dict)
     mailboxes: tuple[MailboxStatus, ...] = ()
     now: datetime | None = None
+    servers: Mapping[str, tuple[KnownServer, ...]] = field(default_factory=dict)  # monitored domain → ours
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -642,6 +645,19 @@ def checking(target: str) -> str:
     return f"Checking {target}…"
 
 
+def servers_line(servers: Sequence[KnownServer], shown: int = 8) -> str:
+    """'Our servers: 192.0.2.10 (spf) · mx.example.com (spf, mx) · …', or why none are known."""
+    if not servers:
+        return ("⚠️ Our servers are not known yet (no `sending_ips`, SPF and MX not learned): bounces of "
+                "this domain's mail count as of unknown origin.")
+    merged: dict[str, dict[str, None]] = {}
+    for server in sorted(servers, key=lambda s: list(ServerKind).index(s.kind)):
+        merged.setdefault(server.value, {})[str(server.source)] = None
+    items = [f"{escape(value)} ({', '.join(sources)})" for value, sources in merged.items()]
+    more = f" · and {len(items) - shown} more" if len(items) > shown else ""
+    return "Our servers: " + " · ".join(items[:shown]) + more
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     """The App Home tab: monitored domains with state, open incidents, mailbox health."""
     blocks: list[Block] = [header("bouncecheck"), section("*Monitored domains*")]
@@ -650,6 +666,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
     for domain, incident in data.domains:
         if incident is None:
             blocks.append(section(f"✅ {escape(domain)}: quiet"))
+            blocks += [context(servers_line(data.servers[domain]))] if domain in data.servers else []
             continue
         emoji, _, label = STATE_LOOK[incident.state]
         url = data.incident_urls.get(incident.id)
@@ -661,6 +678,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
                 f"likely {escape(incident.cause)}{where}"
             )
         )
+        blocks += [context(servers_line(data.servers[domain]))] if domain in data.servers else []
     blocks += [DIVIDER, section("*Mailboxes*")]
     if not data.mailboxes:
         blocks.append(context("No mailbox scanned yet."))

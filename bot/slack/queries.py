@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, func, select
 
-from bot.models import Incident
+from bot.config import MonitorSettings
+from bot.models import Incident, KnownServer
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store.incidents_store import get_incident, unresolved
 from bot.store.ingest import folder_states
 from bot.store.rates_queries import utc_or_none
 from bot.store.schema import bounces, incidents
+from bot.store.servers_store import config_servers, known_servers_of
 
 
 def load_incident(engine: Engine, incident_id: int) -> Incident | None:
@@ -117,6 +119,14 @@ def window_series(
         moment = start + step * n
         series.append((moment, bisect.bisect_right(stamps, moment) - bisect.bisect_right(stamps, moment - window)))
     return series
+
+
+def servers_by_domain(engine: Engine, monitor: MonitorSettings) -> dict[str, tuple[KnownServer, ...]]:
+    """Each monitored domain's servers: the config's, then what was learned (DNS, our own mail)."""
+    with engine.connect() as conn:
+        learned = known_servers_of(conn, monitor.domains)
+    configured = tuple(config_servers(monitor))
+    return {domain: (*configured, *(s for s in learned if s.domain == domain)) for domain in monitor.domains}
 
 
 def mailbox_statuses(engine: Engine) -> list[MailboxStatus]:

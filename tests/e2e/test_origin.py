@@ -20,9 +20,15 @@ from typing import Any
 import pytest
 
 from bot.models import Cause
-from tests.e2e.conftest import ROOT
+from bot.slack.text_render import render_text
+from tests.conftest import free_port
+from tests.e2e.conftest import ROOT, BotProcess
+from tests.e2e.test_run_process import in_thread, top_level, wait_until
 from tests.floods import FLOODS, OUR_IP, VICTIM, backscatter, bad_list, headerless, publish_victim
 from tests.servers.dns import Behaviour, DNSServer
+from tests.servers.dovecot import Dovecot
+from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import CHANNEL, SECRET
 
 FLOOD = 60
 ALERT = 20
@@ -135,3 +141,107 @@ def test_bounces_without_the_original_count_as_unknown(tmp_path: Path, dns_serve
     assert placed == {"sending_ip": 30, "no_original": 25}
     assert ("25 of the 55 bounces are of unknown origin (25 quote none of the original's headers): counted as "
             "neither ours nor forged.") in diagnosis["evidence"]
+
+
+# --------------------------------------------------------------------------- the real bot, in Slack
+
+
+def write_run_config(tmp_path: Path, *, dovecot: Dovecot, dns: DNSServer, slack: SlackStandIn, port: int) -> Path:
+    config = tmp_path / "run.toml"
+    config.write_text(f"""\
+[storage]
+url = "sqlite:///{tmp_path / 'bouncecheck.db'}"
+
+[[mailboxes]]
+name = "postmaster"
+host = "127.0.0.1"
+port = {dovecot.imaps_port}
+security = "tls"
+ca_file = "{dovecot.ca_file}"
+username = "{dovecot.user}"
+password_env = "E2E_IMAP_PASSWORD"
+folders = ["INBOX"]
+
+[schedule]
+scan_interval = "1s"
+deliver_interval = "1s"
+recheck_interval = "1h"
+reputation_interval = "1h"
+
+[monitor]
+domains = ["{VICTIM}"]
+sending_ips = []
+window = "1h"
+alert_bounces = {ALERT}
+followup_floor = "1s"
+baseline_days = 0
+
+[dns]
+nameservers = ["{dns.nameserver}"]
+timeout = "1s"
+
+[slack]
+mode = "http"
+channel = "{CHANNEL}"
+api_url = "{slack.api_url}"
+http_host = "127.0.0.1"
+http_port = {port}
+""")
+    return config
+
+
+@pytest.mark.dovecot
+@pytest.mark.slow
+def test_a_listing_then_a_forged_flood_then_bounces_without_originals(
+    tmp_path: Path, dovecot: Dovecot, dns_server: DNSServer, slack: SlackStandIn
+) -> None:
+    publish_victim(dns_server.world)
+    dns_server.world.list_ip(OUR_IP, "zen.spamhaus.org", "127.0.0.2", txt="https://check.spamhaus.org/sbl/q/1")
+    port = free_port()
+    bot = BotProcess(config=write_run_config(tmp_path, dovecot=dovecot, dns=dns_server, slack=slack, port=port),
+                     env={"E2E_IMAP_PASSWORD": dovecot.password, "SLACK_BOT_TOKEN": "xoxb-e2e",
+                          "SLACK_SIGNING_SECRET": SECRET},
+                     url=f"http://127.0.0.1:{port}", log_path=tmp_path / "bot.log")
+
+    def card() -> str:  # one line, without the attachment's colour bar
+        lines = render_text(slack.messages[CHANNEL][0]).splitlines()
+        return " ".join(" ".join(line.split(" ", 1)[-1] for line in lines).split())
+
+    def said(text: str) -> bool:
+        return any(text in " ".join(render_text(c.body).split()) for c in in_thread(slack))
+
+    try:
+        bot.start()
+        # 1. Our SPF address is listed and no bounce has come: a listing, never a "bounce flood".
+        wait_until("the listing card", lambda: top_level(slack), bot, timeout=20)
+        wait_until("the opening line", lambda: said("Incident opened"), bot, timeout=10)
+        assert f"{VICTIM} listed on zen.spamhaus.org" in card()
+        assert "Bounces in window: 0 (threshold 20): no bounce flood" in card()
+        assert "flood on" not in card().lower() and "bounce flood on" not in top_level(slack)[0].body["text"].lower()
+        assert said(f"⛔ Incident opened: {VICTIM} listed on zen.spamhaus.org. 0 bounces in the window "
+                    "(threshold 20): no bounce flood.")
+
+        # 2. Then a flood of bounces of mail forged in our name: backscatter first, the listing as an also.
+        for message in backscatter(FLOOD):
+            dovecot.deliver(message)
+        wait_until("the flood in the thread", lambda: said("Now a bounce flood"), bot, timeout=30)
+        wait_until("the card to count the whole flood", lambda: f"Bounces in window: {FLOOD} (threshold" in card(),
+                   bot, timeout=15)
+        assert said("Likely cause: backscatter (was blacklisted)")
+        assert f"Bounce flood on {VICTIM}" in card()
+        assert "Likely cause: Backscatter: bounces of mail forged in our name" in card()
+        assert f"is not in {VICTIM}'s SPF" in card()
+        assert card().count("192.0.2.10 is listed on Spamhaus ZEN") == 1
+        assert "Also blacklisted: 192.0.2.10 is listed on Spamhaus ZEN" in card()
+        assert "do not retry or clean lists" in card()
+
+        # 3. Bounces that quote no original: counted, said to be of unknown origin, never as ours.
+        for message in headerless(25):
+            dovecot.deliver(message)
+        wait_until("the card to say what it could not place",
+                   lambda: f"25 of the {FLOOD + 25} bounces are of unknown origin (25 quote none of the "
+                           "original's headers)" in card(), bot, timeout=30)
+        assert len(top_level(slack)) == 1
+    finally:
+        bot.stop(timeout=10)
+        print(bot.log())

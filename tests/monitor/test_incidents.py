@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.models import Cause, Diagnosis, EventKind, Incident, IncidentState
+from bot.models import Cause, Diagnosis, EventKind, Incident, IncidentKind, IncidentState
 from bot.monitor.incidents import Observation, Step, acknowledge, resolve, snooze, step
 from tests.monitor.conftest import DOMAIN, T0, minutes, monitor_settings
 
@@ -140,6 +140,31 @@ def test_a_new_listing_opens_and_keeps_the_incident_open_while_listed() -> None:
     gone = step(still.incident, seen(0, cleared=frozenset({ZEN})), T0 + timedelta(hours=6), MONITOR)
     assert kinds(gone) == [EventKind.DELISTED, EventKind.RESOLVED]
     assert gone.events[0].data == {"listing": ZEN}
+
+
+def test_a_listing_without_a_flood_is_a_listing_incident_until_the_bounces_come() -> None:
+    result = step(None, seen(0, Cause.BLACKLISTED, listed=frozenset({ZEN}), new_listings=frozenset({ZEN})),
+                  T0, MONITOR)
+    assert result.incident is not None and result.incident.kind is IncidentKind.LISTING
+    assert result.events[0].data["incident_kind"] == "listing"
+    incident = replace(result.incident, id=7)
+    # Below the threshold it stays a listing, and nothing is said.
+    assert kinds(step(incident, seen(30, listed=frozenset({ZEN})), T0 + minutes(1), MONITOR)) == []
+    # A flood of forged mail follows a minute later: said at once (no follow-up floor), with its cause.
+    flood = step(incident, seen(60, Cause.BACKSCATTER, listed=frozenset({ZEN})), T0 + minutes(2), MONITOR)
+    assert kinds(flood) == [EventKind.GREW]
+    assert flood.events[0].data == {"previous": 0, "count": 60, "threshold": 50, "flood": True,
+                                    "cause": "backscatter", "previous_cause": "blacklisted"}
+    assert flood.incident is not None
+    assert (flood.incident.kind, flood.incident.cause, flood.incident.last_posted_count) == (
+        IncidentKind.FLOOD, Cause.BACKSCATTER, 60)
+    # From then on it follows the floor like any flood.
+    assert kinds(step(flood.incident, seen(200, Cause.BACKSCATTER, listed=frozenset({ZEN})), T0 + minutes(3),
+                      MONITOR)) == []
+
+
+def test_a_flood_opens_as_a_flood() -> None:
+    assert opened(60).kind is IncidentKind.FLOOD
 
 
 def test_an_old_listing_does_not_open_but_joins_an_open_incident() -> None:

@@ -15,6 +15,7 @@ from bot.models import (
     EventKind,
     Incident,
     IncidentEvent,
+    IncidentKind,
     IncidentState,
     IPCheck,
     ListingStatus,
@@ -173,6 +174,36 @@ def test_followups(kind: EventKind) -> None:
         EventKind.CAUSE_CHANGED: "Likely cause is now",
     }[kind]
     assert expected in text
+
+
+def test_a_listing_incident_never_claims_a_flood() -> None:
+    listing = replace(INCIDENT, kind=IncidentKind.LISTING, bounces_in_window=0, peak=0,
+                      listings=("192.0.2.10@zen.spamhaus.org", "example.com@dbl.spamhaus.org"))
+    card = blocks.incident_card(listing, now=NOW)
+    text = render_text(card.payload())
+    assert "example.com listed on zen.spamhaus.org, dbl.spamhaus.org" in text
+    assert "Bounces in window: 0 (threshold 50): no bounce flood" in text
+    assert "flood on" not in text.lower() and "flood on" not in card.text.lower()
+    opened = IncidentEvent(incident_id=7, kind=EventKind.OPENED, at=NOW,
+                           data={"count": 0, "threshold": 50, "incident_kind": "listing"})
+    message = blocks.followup(opened, listing)
+    assert message is not None
+    assert " ".join(render_text(message.payload()).split()) == (
+        "⛔ Incident opened: example.com listed on zen.spamhaus.org, dbl.spamhaus.org. 0 bounces in the window "
+        "(threshold 50): no bounce flood.")
+
+
+def test_a_listing_become_a_flood_says_so_with_its_cause() -> None:
+    flood = replace(INCIDENT, cause=Cause.BACKSCATTER)
+    event = IncidentEvent(incident_id=7, kind=EventKind.GREW, at=NOW, detail="90 % were forged.",
+                          data={"previous": 0, "count": 60, "threshold": 20, "flood": True, "cause": "backscatter",
+                                "previous_cause": "blacklisted"})
+    message = blocks.followup(event, flood)
+    assert message is not None
+    assert " ".join(render_text(message.payload()).split()) == (
+        "🔴 Now a bounce flood: 60 bounces in the window (threshold 20). Likely cause: backscatter (was "
+        "blacklisted). 90 % were forged.")
+    assert "Bounce flood on example.com" in render_text(blocks.incident_card(flood, now=NOW).payload())
 
 
 def test_automatic_resolution_says_so() -> None:

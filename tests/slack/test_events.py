@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.models import IncidentState
+from bot.models import IncidentState, KnownServer, ServerKind, ServerSource
 from bot.slack.queries import load_incident
 from bot.slack.text_render import render_view
 from bot.slack.wsgi import make_wsgi
 from bot.store.schema import folder_state
+from bot.store.servers_store import save_learned
 from tests.slack.conftest import CHANNEL, SlackApp, build, serve
 from tests.slack.test_actions import posted_card, thread
 
@@ -80,6 +81,11 @@ def test_app_home_lists_domains_incidents_and_mailboxes(slack_app: SlackApp, eng
                 last_error_at=slack_app.clock() - timedelta(minutes=1),
             )
         )
+        save_learned(conn, "example.com", [
+            KnownServer(kind=ServerKind.IP, value="192.0.2.10", source=ServerSource.SPF),
+            KnownServer(kind=ServerKind.HOST, value="mx1.example.com", source=ServerSource.SPF),
+            KnownServer(kind=ServerKind.HOST, value="mx1.example.com", source=ServerSource.MX),
+        ], [ServerSource.SPF, ServerSource.MX], slack_app.clock())
     status, _, _ = slack_app.event(
         {
             "type": "app_home_opened",
@@ -96,6 +102,7 @@ def test_app_home_lists_domains_incidents_and_mailboxes(slack_app: SlackApp, eng
     text = render_view(call["view"], width=300)
     assert f"example.com: open incident #{incident.id}" in text and "open card (http://127.0.0.1" in text
     assert "postmaster / INBOX: last scan" in text and "LOGIN failed <!channel>" in text
+    assert "Our servers: 192.0.2.10 (spf) · mx1.example.com (mx, spf)" in text
     assert "&lt;!channel&gt;" in str(call["view"])
 
 

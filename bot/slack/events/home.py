@@ -28,6 +28,7 @@ def home_data(services: Services) -> blocks.HomeData:
         domains=tuple(domains),
         incident_urls=urls,
         mailboxes=tuple(queries.mailbox_statuses(engine)),
+        servers=queries.servers_by_domain(engine, settings.monitor),
         now=services.clock(),
     )
 

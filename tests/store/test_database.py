@@ -1,0 +1,36 @@
+"""Schema migrations: a store made by an older bouncecheck is brought up to date, once, keeping its rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from bot.store.database import MIGRATIONS, open_engine
+
+
+def test_a_v1_store_gains_origin_incident_kind_and_known_servers(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    open_engine(f"sqlite:///{db}").dispose()
+    # Make it look as the v1 bot left it: without what v2 adds, with an incident row.
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE bounces DROP COLUMN origin_basis")
+        conn.execute("ALTER TABLE incidents DROP COLUMN kind")
+        conn.execute("DROP TABLE known_servers")
+        conn.execute("DELETE FROM schema_version WHERE version > 1")
+        conn.execute("INSERT INTO incidents (domain, state, cause, opened_at, updated_at) "
+                     "VALUES ('example.com', 'open', 'backscatter', '2026-11-30 10:00:00', '2026-11-30 10:00:00')")
+
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        columns = {table: {c["name"] for c in inspect(engine).get_columns(table)} for table in ("bounces", "incidents")}
+        assert "origin_basis" in columns["bounces"] and "kind" in columns["incidents"]
+        assert inspect(engine).has_table("known_servers")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT kind FROM incidents").scalar_one() == "flood"
+            versions = [v for (v,) in conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY 1")]
+        assert versions == [version for version, _ in MIGRATIONS]
+    finally:
+        engine.dispose()
+    open_engine(f"sqlite:///{db}").dispose()  # a second start changes nothing
