@@ -187,7 +187,7 @@ def _check_answer(engine: Engine, settings: Settings, now: datetime, check: Chec
     result = check or CheckResult(target=OUR_DOMAIN, target_type="domain", checked_at=now,
                                   verdict=Verdict.UNKNOWN, notes=(dns_problem or "unknown",))
     monitor = settings.monitor
-    figures = bounce_figures(engine, OUR_DOMAIN, now=now, window=monitor.window, threshold=monitor.alert_bounces)
+    figures = bounce_figures(engine, OUR_DOMAIN, now=now, monitor=monitor)
     with engine.connect() as conn:
         incident = next(iter(incidents_store.unresolved(conn)), None)
     link = (blocks.IncidentLink(incident_id=incident.id, domain=incident.domain, state=incident.state, url=None)

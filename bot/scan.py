@@ -21,7 +21,7 @@ from bot.config import Settings, environ
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
 from bot.monitor.learning import learn_missing
 from bot.store.database import open_engine
-from bot.store.ingest import bounces_per_domain
+from bot.store.figures import read_figures
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,9 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DomainCount:
     domain: str
-    bounces_in_window: int
-    threshold: int
+    bounces_in_window: int  # failed recipients, as every surface counts them (bot/store/figures.py)
+    threshold: int  # effective: alert_bounces raised by the baseline
+    delayed_in_window: int = 0  # delay warnings, shown apart
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,9 +88,9 @@ def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
     now = ctx.clock()
     incidents = evaluate_incidents(settings, ctx.engine, now)
     with ctx.engine.connect() as conn:
-        counts = bounces_per_domain(conn, now - settings.monitor.window, settings.monitor.domains)
-    domains = tuple(DomainCount(domain=d, bounces_in_window=n, threshold=settings.monitor.alert_bounces)
-                    for d, n in counts.items())
+        figures = read_figures(conn, settings.monitor.domains, now, settings.monitor)
+    domains = tuple(DomainCount(domain=f.domain, bounces_in_window=f.failed, threshold=f.threshold,
+                                delayed_in_window=f.delayed) for f in figures.values())
     return ScanSummary(mailboxes=tuple(results), domains=domains, incidents=tuple(incidents))
 
 
@@ -112,8 +113,8 @@ def summary_json(summary: ScanSummary) -> dict[str, Any]:
     return {
         "mailboxes": [{"name": r.mailbox, "folder": r.folder, "new_messages": r.new_messages,
                        "bounces": r.bounces, "errors": list(r.errors)} for r in summary.mailboxes],
-        "domains": [{"domain": d.domain, "bounces_in_window": d.bounces_in_window, "threshold": d.threshold}
-                    for d in summary.domains],
+        "domains": [{"domain": d.domain, "bounces_in_window": d.bounces_in_window, "threshold": d.threshold,
+                     "delayed_in_window": d.delayed_in_window} for d in summary.domains],
         "incidents": list(summary.incidents),
     }
 

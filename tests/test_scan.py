@@ -53,8 +53,9 @@ def test_scan_once_json_summary(dovecot: Dovecot, tmp_path: Path, monkeypatch: p
                                        "bounces": 3, "errors": []}
     (archive,) = summary["mailboxes"][1:]
     assert archive["name"] == "archive" and "does not exist" in archive["errors"][0]
-    assert summary["domains"] == [{"domain": "example.com", "bounces_in_window": 3, "threshold": 3},
-                                  {"domain": "example.net", "bounces_in_window": 0, "threshold": 3}]
+    assert summary["domains"] == [
+        {"domain": "example.com", "bounces_in_window": 3, "threshold": 3, "delayed_in_window": 0},
+        {"domain": "example.net", "bounces_in_window": 0, "threshold": 3, "delayed_in_window": 0}]
     # alert_bounces reached: the monitor's step opened the incident in the same pass
     assert [(i["domain"], i["state"]) for i in summary["incidents"]] == [("example.com", "open")]
 
@@ -95,4 +96,5 @@ def test_scan_on_postgresql(dovecot: Dovecot, tmp_path: Path, pg_url: str, monke
     config = settings(tmp_path, [imap_box(dovecot)], url=pg_url)
     first, second = json.loads(scan(config)[1]), json.loads(scan(config)[1])
     assert first["mailboxes"][0]["new_messages"] == 4 and second["mailboxes"][0]["new_messages"] == 0
-    assert first["domains"][0] == {"domain": "example.com", "bounces_in_window": 4, "threshold": 3}
+    assert first["domains"][0] == {"domain": "example.com", "bounces_in_window": 4, "threshold": 3,
+                                  "delayed_in_window": 0}

@@ -16,9 +16,10 @@ from bot.config import MonitorSettings, Settings
 from bot.models import CheckResult, Incident, IncidentEvent, IncidentState
 from bot.monitor import incidents, listings
 from bot.monitor.diagnosis import diagnose
-from bot.monitor.rates import WindowStats, window_stats, windows_in_baseline
+from bot.monitor.rates import WindowStats, window_stats
 from bot.store import incidents_store
-from bot.store.rates_queries import BaselineCache, baseline_counts, window_groups
+from bot.store.figures import read_figures
+from bot.store.rates_queries import BaselineCache
 
 Outcome = tuple[Incident, list[IncidentEvent]]
 
@@ -61,13 +62,9 @@ def changed(incident: Incident, now: datetime) -> bool:
 
 def read_stats(conn: Connection, domains: Sequence[str], now: datetime, monitor: MonitorSettings,
                baselines: BaselineCache | None = None) -> dict[str, WindowStats]:
-    """Each domain's window ending at `now`, with its baseline over the windows before it."""
-    start = now - monitor.window
-    groups = window_groups(conn, domains, start, now)
-    read_past = baselines.counts if baselines else baseline_counts
-    past = read_past(conn, domains, start, monitor.window, windows_in_baseline(monitor))
-    return {domain: window_stats(domain, groups.get(domain, ()), past.get(domain, {}), monitor, end=now)
-            for domain in domains}
+    """Each domain's window ending at `now`, as the read model counts it, folded for the diagnosis."""
+    return {domain: window_stats(figures)
+            for domain, figures in read_figures(conn, domains, now, monitor, baselines).items()}
 
 
 def observe(stats: WindowStats, check: CheckResult | None, monitor: MonitorSettings,

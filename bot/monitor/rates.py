@@ -1,19 +1,17 @@
-"""Bounce rates per sending domain over the sliding window, its baseline and the alert decision; pure.
+"""What a domain's bounces in the window look like, for the diagnosis; pure.
 
-Called by bot/monitor/evaluate.py with the grouped counts bot/store/rates_queries.py reads.
+Called by bot/monitor/evaluate.py with the figures of bot/store/figures.py, the one read model:
+the count and the threshold come from there, this only folds the groups into shares and tallies.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.config import MonitorSettings
-from bot.store.rates_queries import BounceGroup
+from bot.store.figures import DomainFigures
 
 # Bounces our own mail gets when its recipient does not exist (Sisimai reasons).
 BAD_RECIPIENT_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved"})
@@ -68,9 +66,9 @@ class WindowStats:
         return sum(n for reason, n in (self.by_reason_own if own_only else self.by_reason) if reason in wanted)
 
 
-def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: Mapping[int, int],
-                 settings: MonitorSettings, *, end: datetime) -> WindowStats:
-    """Fold one domain's grouped bounces and its past windows into `WindowStats`."""
+def window_stats(figures: DomainFigures) -> WindowStats:
+    """Fold one domain's figures (the store's read model) into what the diagnosis looks at."""
+    domain, groups = figures.domain, figures.groups
     reasons: Counter[str] = Counter()
     reasons_own: Counter[str] = Counter()
     senders: Counter[str] = Counter()
@@ -105,35 +103,17 @@ def window_stats(domain: str, groups: Iterable[BounceGroup], baseline_windows: M
         if group.ours is False and group.first_hop_ip:
             hops[group.first_hop_ip] += n
     total = reasons.total()
-    typical = baseline(baseline_windows, windows_in_baseline(settings))
     by_sender = tuple(SenderCount(sender=sender, bounces=n, recipient_domains=len(sender_reach[sender] - {""}))
                       for sender, n in _largest_first(senders))
     return WindowStats(
-        domain=domain, start=end - settings.window, end=end, total=total, hard=hard, soft=total - hard,
+        domain=domain, start=figures.start, end=figures.end, total=total, hard=hard, soft=total - hard,
         ours=ours, spoofed=spoofed, unknown=total - ours - spoofed, unknown_why=_largest_first(unplaced),
         by_reason=_largest_first(reasons), by_reason_own=_largest_first(reasons_own), by_sender=by_sender,
         by_recipient_domain=_largest_first(receivers), by_reporting_mta=_largest_first(mtas),
         by_blocklist=_largest_first(blocklists), citing_blocklists=citing,
         citing_blocklists_own=citing_own, spoofed_first_hops=_largest_first(hops),
-        baseline=typical, threshold=threshold(typical, settings),
+        baseline=figures.baseline, threshold=figures.threshold,
     )
-
-
-def windows_in_baseline(settings: MonitorSettings) -> int:
-    """How many windows of `window` length fit in `baseline_days`."""
-    return int(timedelta(days=settings.baseline_days) / settings.window)
-
-
-def baseline(counts: Mapping[int, int], windows: int) -> float:
-    """The typical (median) count of `windows` past windows; windows with no bounces count as zero."""
-    if windows <= 0:
-        return 0.0
-    return float(statistics.median([counts.get(index, 0) for index in range(windows)]))
-
-
-def threshold(typical: float, settings: MonitorSettings) -> int:
-    """The count that opens an incident: alert_bounces, and markedly above what is normal for the domain."""
-    return max(settings.alert_bounces, math.ceil(settings.baseline_factor * typical))
 
 
 def _largest_first(counter: Counter[str]) -> Tally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -24,12 +24,10 @@ from bot.models import CheckResult
 from bot.monitor import listings
 from bot.monitor.evaluate import Outcome, evaluate
 from bot.store import incidents_store
-from bot.store.rates_queries import own_first_hops
+from bot.store.figures import our_sending_ips
 from bot.store.servers_store import save_learned
 
 log = logging.getLogger(__name__)
-
-BOUNCE_IPS_SINCE = timedelta(days=1)  # our IPs seen in bounces this recently are checked too
 
 
 class Checker(Protocol):
@@ -71,7 +69,7 @@ def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
 
 def _check(engine: Engine, settings: Settings, domain: str, now: datetime, check: Checker) -> CheckResult:
     with engine.connect() as conn:
-        bounce_ips = own_first_hops(conn, domain, now - BOUNCE_IPS_SINCE)
+        bounce_ips = our_sending_ips(conn, domain, now)
     return check(domain, settings, bounce_ips=bounce_ips)
 
 

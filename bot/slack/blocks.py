@@ -105,10 +105,11 @@ class BounceFigures:
 
     domain: str
     window: timedelta
-    in_window: int
-    threshold: int
+    in_window: int  # failed recipients: the count every surface shows
+    threshold: int  # effective: alert_bounces raised by the baseline, as the card shows it
     last_24h: int
     top_reasons: tuple[tuple[str, int], ...] = ()
+    delayed: int = 0  # delay warnings in the window, not counted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -615,6 +616,7 @@ def _figures_text(figures: BounceFigures) -> str:
     return (
         f"*Recent bounces for {escape(figures.domain)}*\n{figures.in_window} in the last "
         f"{duration(figures.window)} (threshold {figures.threshold}), {figures.last_24h} in 24h"
+        + (f"; {figures.delayed} delay warnings not counted" if figures.delayed else "")
         + (f"\nTop reasons: {reasons}" if reasons else "")
     )
 

@@ -6,19 +6,19 @@ outbox through bot.slack.notifier.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import Engine, select
 
 from bot.config import MonitorSettings
 from bot.models import Incident, KnownServer
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
+from bot.store import figures
+from bot.store.figures import DomainFigures, our_sending_ips, read_figures
 from bot.store.incidents_store import get_incident, unresolved
 from bot.store.ingest import folder_states
-from bot.store.rates_queries import utc_or_none
-from bot.store.schema import bounces, incidents
+from bot.store.schema import incidents
 from bot.store.servers_store import config_servers, known_servers_of
 
 
@@ -69,56 +69,29 @@ def incident_link(engine: Engine, incident: Incident, api_url: str) -> IncidentL
     )
 
 
-def bounce_figures(engine: Engine, domain: str, *, now: datetime, window: timedelta, threshold: int) -> BounceFigures:
+def bounce_figures(engine: Engine, domain: str, *, now: datetime, monitor: MonitorSettings) -> BounceFigures:
+    """The domain's figures from the one read model (bot/store/figures.py), shaped for the answer."""
     with engine.connect() as conn:
-
-        def between(start: datetime) -> ColumnElement[bool]:
-            return (bounces.c.domain == domain) & (bounces.c.occurred_at > start) & (bounces.c.occurred_at <= now)
-
-        in_window = conn.scalar(select(func.count()).select_from(bounces).where(between(now - window))) or 0
-        last_24h = conn.scalar(select(func.count()).select_from(bounces).where(between(now - timedelta(days=1)))) or 0
-        reasons = conn.execute(
-            select(bounces.c.reason, func.count().label("n"))
-            .where(between(now - window))
-            .group_by(bounces.c.reason)
-            .order_by(func.count().desc())
-            .limit(5)
-        ).all()
-    return BounceFigures(
-        domain=domain,
-        window=window,
-        in_window=int(in_window),
-        threshold=threshold,
-        last_24h=int(last_24h),
-        top_reasons=tuple((str(r), int(n)) for r, n in reasons),
-    )
+        figures = read_figures(conn, [domain], now, monitor)[domain]
+    return BounceFigures(domain=domain, window=figures.window, in_window=figures.failed, threshold=figures.threshold,
+                         last_24h=figures.last_24h, top_reasons=figures.top_reasons[:5], delayed=figures.delayed)
 
 
-def window_series(
-    engine: Engine, domain: str, *, start: datetime, end: datetime, window: timedelta, points: int = 96
-) -> list[tuple[datetime, int]]:
-    """Bounces in the sliding window at `points` moments from start to end, for the chart."""
+def domain_figures(engine: Engine, monitor: MonitorSettings, now: datetime) -> dict[str, DomainFigures]:
     with engine.connect() as conn:
-        stamps = sorted(
-            t
-            for t in (
-                utc_or_none(v)
-                for v in conn.scalars(
-                    select(bounces.c.occurred_at).where(
-                        bounces.c.domain == domain,
-                        bounces.c.occurred_at > start - window,
-                        bounces.c.occurred_at <= end,
-                    )
-                )
-            )
-            if t is not None
-        )
-    step = (end - start) / max(1, points - 1)
-    series = []
-    for n in range(points):
-        moment = start + step * n
-        series.append((moment, bisect.bisect_right(stamps, moment) - bisect.bisect_right(stamps, moment - window)))
-    return series
+        return read_figures(conn, monitor.domains, now, monitor)
+
+
+def window_series(engine: Engine, domain: str, *, start: datetime, end: datetime, window: timedelta,
+                  points: int = 96) -> list[tuple[datetime, int]]:
+    with engine.connect() as conn:
+        return figures.window_series(conn, domain, start=start, end=end, window=window, points=points)
+
+
+def sending_ips(engine: Engine, domain: str, now: datetime) -> tuple[str, ...]:
+    """Our IPs seen in recent bounces of our own mail: what every check of the domain adds."""
+    with engine.connect() as conn:
+        return our_sending_ips(conn, domain, now)
 
 
 def servers_by_domain(engine: Engine, monitor: MonitorSettings) -> dict[str, tuple[KnownServer, ...]]:
@@ -147,21 +120,3 @@ def domain_incidents(engine: Engine, domains: Sequence[str]) -> list[tuple[str, 
 
 def open_incident_of(engine: Engine, domain: str) -> Incident | None:
     return next((i for i in open_incidents(engine) if i.domain == domain), None)
-
-
-def bounce_ips(engine: Engine, domain: str, *, since: datetime, limit: int = 8) -> list[str]:
-    """Where our own bounced mail entered the Internet lately: the sending IPs worth checking."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(bounces.c.first_hop_ip, func.count().label("n"))
-            .where(
-                bounces.c.domain == domain,
-                bounces.c.occurred_at > since,
-                bounces.c.ours.is_(True),
-                bounces.c.first_hop_ip.is_not(None),
-            )
-            .group_by(bounces.c.first_hop_ip)
-            .order_by(func.count().desc())
-            .limit(limit)
-        ).all()
-    return [str(ip) for ip, _ in rows]

@@ -2,7 +2,7 @@
 
 The scanner writes through `save_batch`, which commits a batch's messages, their bounce rows and
 the folder's new cursor in one transaction, so a crash neither loses nor double-counts a bounce.
-The scan summary and Slack read through `bounces_per_domain` and `folder_states`.
+App Home reads `folder_states`; counts are read through bot/store/figures.py, the one read model.
 A bounce counts for one of our `[monitor] domains` when the bounced original's sender (From,
 else Return-Path, else the address the bounce came back to) is that domain or a subdomain of it;
 otherwise its domain is NULL.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, case, func, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -112,19 +112,6 @@ def seen_hashes(conn: Connection, mailbox: str, hashes: Collection[str]) -> set[
     query = select(messages.c.content_hash).where(messages.c.mailbox == mailbox,
                                                   messages.c.content_hash.in_(list(hashes)))
     return set(conn.scalars(query))
-
-
-def bounces_per_domain(conn: Connection, since: datetime, domains: Iterable[str]) -> dict[str, int]:
-    """Failed recipients per domain since `since` (every listed domain present, 0 when none)."""
-    wanted = list(domains)
-    counts = dict.fromkeys(wanted, 0)
-    if not wanted:
-        return counts
-    query = (select(bounces.c.domain, func.count()).where(
-        bounces.c.domain.in_(wanted), bounces.c.occurred_at >= since, bounces.c.action == "failed")
-        .group_by(bounces.c.domain))
-    counts.update({domain: int(n) for domain, n in conn.execute(query)})
-    return counts
 
 
 # --------------------------------------------------------------------------- writes

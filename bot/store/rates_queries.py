@@ -113,16 +113,6 @@ class BaselineCache:
         return counts
 
 
-def own_first_hops(conn: Connection, domain: str, since: datetime, limit: int = 10) -> tuple[str, ...]:
-    """The IPs our own bounced mail left from, most bounced first: the watch checks them too."""
-    count = func.count()
-    query = (select(bounces.c.first_hop_ip, count)
-             .where(*_failed_between([domain], since, None), bounces.c.ours.is_(True),
-                    bounces.c.first_hop_ip.is_not(None))
-             .group_by(bounces.c.first_hop_ip).order_by(count.desc(), bounces.c.first_hop_ip).limit(limit))
-    return tuple(str(ip) for ip, _ in conn.execute(query))
-
-
 def _failed_between(domains: Sequence[str], start: datetime, end: datetime | None) -> list[ColumnElement[bool]]:
     """Failed recipients (not 'delayed' warnings) of the domains with start <= occurred_at < end."""
     where = [bounces.c.domain.in_(domains), bounces.c.action == "failed", bounces.c.occurred_at >= utc(start)]

@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 
 from bot.config import MonitorSettings, Settings
 from bot.monitor.evaluate import read_stats
-from bot.monitor.rates import WindowStats, baseline, threshold
-from bot.store.rates_queries import BaselineCache, baseline_counts, own_first_hops
+from bot.monitor.rates import WindowStats
+from bot.store.figures import baseline, our_sending_ips, read_figures, threshold
+from bot.store.rates_queries import BaselineCache, baseline_counts
 from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes, monitor_settings, spread
 
 
@@ -26,7 +27,7 @@ def _baseline(engine: Engine, *args: Any) -> dict[str, dict[int, int]]:
 
 def _hops(engine: Engine, *args: Any) -> tuple[str, ...]:
     with engine.connect() as conn:
-        return own_first_hops(conn, *args)
+        return our_sending_ips(conn, *args)
 
 
 def test_window_groups_every_dimension(engine: Engine, settings: Settings) -> None:
@@ -96,11 +97,22 @@ def test_high_baseline_raises_the_threshold(engine: Engine, settings: Settings) 
     assert stats.threshold == 240 and not stats.alerting
 
 
-def test_own_first_hops_lists_our_ips_most_bounced_first(engine: Engine) -> None:
+def test_our_sending_ips_are_our_own_mails_first_hops_of_the_last_day_most_bounced_first(engine: Engine) -> None:
     add_bounces(engine, T0 - minutes(5), 2, first_hop_ip="192.0.2.20")
     add_bounces(engine, T0 - minutes(5), 3, first_hop_ip="192.0.2.10")
-    add_bounces(engine, T0 - minutes(5), 9, first_hop_ip="203.0.113.7", ours=False)
-    assert _hops(engine, DOMAIN, T0 - timedelta(days=1)) == ("192.0.2.10", "192.0.2.20")
+    add_bounces(engine, T0 - minutes(5), 9, first_hop_ip="203.0.113.7", ours=False)  # forged
+    add_bounces(engine, T0 - minutes(5), 9, first_hop_ip="198.51.100.9", ours=None)  # unknown
+    add_bounces(engine, T0 - timedelta(days=2), 9, first_hop_ip="192.0.2.30")  # too old
+    assert _hops(engine, DOMAIN, T0) == ("192.0.2.10", "192.0.2.20")
+
+
+def test_delay_warnings_are_counted_apart_and_never_in_the_count(engine: Engine, settings: Settings) -> None:
+    add_bounces(engine, T0 - minutes(10), 60)
+    add_bounces(engine, T0 - minutes(10), 40, action="delayed")
+    with engine.connect() as conn:
+        figures = read_figures(conn, [DOMAIN], T0, settings.monitor)[DOMAIN]
+    assert (figures.failed, figures.delayed, figures.last_24h) == (60, 40, 60)
+    assert _stats(engine, [DOMAIN], T0, settings.monitor)[DOMAIN].total == 60
 
 
 def test_the_baseline_cache_reads_the_past_once_an_hour(engine: Engine) -> None:

@@ -112,7 +112,6 @@ def recheck_incident(incident_id: int, respond: Respond | None, services: Servic
             tell(respond, "That incident no longer exists (it may have been pruned).")
         return
     now = services.clock()
-    bounce_ips = queries.bounce_ips(services.engine, incident.domain, since=now - services.settings.monitor.window)
-    result = services.check(incident.domain, bounce_ips)
+    result = services.check(incident.domain, queries.sending_ips(services.engine, incident.domain, now))
     services.notifier.post_in_thread(incident, blocks.recheck_answer(incident, result), key=key)
     services.kick()

@@ -80,14 +80,11 @@ def render_check(target: Target, services: Services, *, with_button: bool = True
     settings = services.settings
     now = services.clock()
     figures = incident = None
-    bounce_ips: list[str] = []
+    bounce_ips: tuple[str, ...] = ()
     if target.type is ZoneType.DOMAIN:
-        window = settings.monitor.window
-        bounce_ips = queries.bounce_ips(services.engine, target.value, since=now - window)
+        bounce_ips = queries.sending_ips(services.engine, target.value, now)
         if target.value in settings.monitor.domains or bounce_ips:
-            figures = queries.bounce_figures(
-                services.engine, target.value, now=now, window=window, threshold=settings.monitor.alert_bounces
-            )
+            figures = queries.bounce_figures(services.engine, target.value, now=now, monitor=settings.monitor)
         open_incident = queries.open_incident_of(services.engine, target.value)
         if open_incident:
             incident = queries.incident_link(services.engine, open_incident, settings.slack.api_url)

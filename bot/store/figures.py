@@ -1,0 +1,155 @@
+"""The one read model of a domain's bounce figures: every surface that shows a count reads it here.
+
+What "a bounce in the window" is, once: a failed recipient of one of our domains with
+`end - window <= occurred_at < end`; delay warnings are counted apart and never in the count.
+The effective threshold is `alert_bounces` raised by the domain's baseline (`threshold`). The card
+and thread (through the evaluation), `/bouncecheck`, App Home, `scan --json`, the chart, the
+blacklist watch and Recheck all read `read_figures`, `our_sending_ips` and `window_series`, so two
+surfaces never disagree on one number.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import statistics
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from bot.config import MonitorSettings
+from bot.store.rates_queries import BaselineCache, BounceGroup, baseline_counts, utc, utc_or_none, window_groups
+from bot.store.schema import bounces
+
+Tally = tuple[tuple[str, int], ...]  # (key, count), largest first
+
+SENDING_IPS_SINCE = timedelta(days=1)  # our IPs seen in bounces this recently are checked too
+SENDING_IPS_LIMIT = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainFigures:
+    """One domain's window as every surface shows it."""
+
+    domain: str
+    start: datetime
+    end: datetime
+    failed: int = 0  # THE count: "bounces in the window"
+    delayed: int = 0  # delay warnings in the window, shown apart
+    baseline: float = 0.0  # typical count of a window over the last baseline_days
+    threshold: int = 0  # the count that opens an incident: alert_bounces, raised by the baseline
+    last_24h: int = 0  # failed recipients in the 24 hours to `end`
+    groups: tuple[BounceGroup, ...] = ()  # the window's failed bounces, grouped on every dimension
+
+    @property
+    def window(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def alerting(self) -> bool:
+        return self.failed >= self.threshold > 0
+
+    @property
+    def top_reasons(self) -> Tally:
+        return _largest_first(_tally(self.groups, lambda g: g.reason))
+
+    @property
+    def recipient_domains(self) -> Tally:
+        return _largest_first(_tally(self.groups, lambda g: g.recipient_domain))
+
+
+def read_figures(conn: Connection, domains: Sequence[str], now: datetime, monitor: MonitorSettings,
+                 baselines: BaselineCache | None = None) -> dict[str, DomainFigures]:
+    """Every domain's figures for the window ending at `now` (each listed domain present)."""
+    if not domains:
+        return {}
+    start = now - monitor.window
+    groups = window_groups(conn, domains, start, now)
+    windows = windows_in_baseline(monitor)
+    read_past = baselines.counts if baselines else baseline_counts
+    past = read_past(conn, domains, start, monitor.window, windows)
+    delayed = _counts(conn, domains, start, now, action="delayed")
+    day = _counts(conn, domains, now - timedelta(days=1), now, action="failed")
+    out = {}
+    for domain in domains:
+        typical = baseline(past.get(domain, {}), windows)
+        found = tuple(groups.get(domain, ()))
+        out[domain] = DomainFigures(domain=domain, start=start, end=now, failed=sum(g.count for g in found),
+                                    delayed=delayed.get(domain, 0), baseline=typical,
+                                    threshold=threshold(typical, monitor), last_24h=day.get(domain, 0), groups=found)
+    return out
+
+
+def our_sending_ips(conn: Connection, domain: str, now: datetime) -> tuple[str, ...]:
+    """Where bounces of our own mail left from in the last day, most bounced first: the IPs a check adds."""
+    count = func.count()
+    query = (select(bounces.c.first_hop_ip, count)
+             .where(bounces.c.domain == domain, bounces.c.action == "failed", bounces.c.ours.is_(True),
+                    bounces.c.first_hop_ip.is_not(None), bounces.c.occurred_at >= utc(now - SENDING_IPS_SINCE),
+                    bounces.c.occurred_at < utc(now))
+             .group_by(bounces.c.first_hop_ip).order_by(count.desc(), bounces.c.first_hop_ip)
+             .limit(SENDING_IPS_LIMIT))
+    return tuple(str(ip) for ip, _ in conn.execute(query))
+
+
+def window_series(conn: Connection, domain: str, *, start: datetime, end: datetime, window: timedelta,
+                  points: int = 96) -> list[tuple[datetime, int]]:
+    """The count of the window (as `read_figures` counts it) at `points` moments from start to end: the chart."""
+    stamps = sorted(t for t in (utc_or_none(v) for v in conn.scalars(
+        select(bounces.c.occurred_at).where(bounces.c.domain == domain, bounces.c.action == "failed",
+                                            bounces.c.occurred_at >= utc(start - window),
+                                            bounces.c.occurred_at < utc(end)))) if t is not None)
+    step = (end - start) / max(1, points - 1)
+    series = []
+    for n in range(points):
+        moment = start + step * n
+        series.append((moment, bisect.bisect_left(stamps, moment) - bisect.bisect_left(stamps, moment - window)))
+    return series
+
+
+# --------------------------------------------------------------------------- the threshold (pure)
+
+
+def windows_in_baseline(settings: MonitorSettings) -> int:
+    """How many windows of `window` length fit in `baseline_days`."""
+    return int(timedelta(days=settings.baseline_days) / settings.window)
+
+
+def baseline(counts: Mapping[int, int], windows: int) -> float:
+    """The typical (median) count of `windows` past windows; windows with no bounces count as zero."""
+    if windows <= 0:
+        return 0.0
+    return float(statistics.median([counts.get(index, 0) for index in range(windows)]))
+
+
+def threshold(typical: float, settings: MonitorSettings) -> int:
+    """The count that opens an incident: alert_bounces, and markedly above what is normal for the domain."""
+    return max(settings.alert_bounces, math.ceil(settings.baseline_factor * typical))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _counts(conn: Connection, domains: Sequence[str], start: datetime, end: datetime, *,
+            action: str) -> dict[str, int]:
+    query = (select(bounces.c.domain, func.count())
+             .where(bounces.c.domain.in_(list(domains)), bounces.c.action == action,
+                    bounces.c.occurred_at >= utc(start), bounces.c.occurred_at < utc(end))
+             .group_by(bounces.c.domain))
+    return {str(domain): int(n) for domain, n in conn.execute(query)}
+
+
+def _tally(groups: Sequence[BounceGroup], key: Callable[[BounceGroup], str | None]) -> Counter[str]:
+    counter: Counter[str] = Counter()
+    for group in groups:
+        value = key(group)
+        if value:
+            counter[str(value)] += group.count
+    return counter
+
+
+def _largest_first(counter: Counter[str]) -> Tally:
+    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
