@@ -2,40 +2,23 @@
 
 Called by `parse` over each recipient's diagnostic text. Three kinds of citation are read:
 a zone named after "blocked using"/"listed in|at|on|by", a known zone name anywhere, and a
-list's lookup URL (Spamhaus, Barracuda, SpamCop, ...), which stands for its main zone.
+list's lookup URL (Spamhaus, Barracuda, SpamCop, ...), which stands for its main zone. The
+names, aliases, URL patterns and prose names come from the blocklist catalogue (`bot.blocklists`);
+`bot.blocklists.describe(zone)` says what a cited zone is.
 """
 
 from __future__ import annotations
 
 import re
 
-# Zones people actually cite, and the short names some servers use for them.
-KNOWN_ZONES: tuple[str, ...] = (
-    "zen.spamhaus.org", "sbl.spamhaus.org", "xbl.spamhaus.org", "pbl.spamhaus.org", "sbl-xbl.spamhaus.org",
-    "dbl.spamhaus.org", "zrd.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org", "bb.barracudacentral.org",
-    "cbl.abuseat.org", "dnsbl.sorbs.net", "spam.dnsbl.sorbs.net", "psbl.surriel.com", "bl.mailspike.net",
-    "dnsbl-1.uceprotect.net", "dnsbl-2.uceprotect.net", "dnsbl-3.uceprotect.net", "ix.dnsbl.manitu.net",
-    "truncate.gbudb.net", "bl.0spam.org", "dnsbl.spfbl.net", "all.s5h.net", "rbl.interserver.net",
-    "multi.surbl.org", "multi.uribl.com", "black.uribl.com", "bl.nordspam.com", "dnsbl.dronebl.org",
-    "noptr.spamrats.com", "dyna.spamrats.com", "spam.spamrats.com", "hostkarma.junkemailfilter.com",
-    "bl.blocklist.de", "spamrbl.imp.ch", "db.wpbl.info", "access.redhawk.org", "dnsbl.inps.de",
-    "work.drbl.imedia.ru", "bl.spameatingmonkey.net", "backscatter.spameatingmonkey.net",
-)
+from bot.blocklists import LISTS
+
+# Zones people actually cite, and the short names some servers use for them, in catalogue order.
+KNOWN_ZONES: tuple[str, ...] = tuple(name for entry in LISTS for name in entry.names)
 
 # A lookup URL names its list's main zone: "https://www.spamhaus.org/query/ip/192.0.2.1"
-LOOKUP_URLS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"spamhaus\.org/query/dbl", re.IGNORECASE), "dbl.spamhaus.org"),
-    (re.compile(r"spamhaus\.org/(?:sbl/query|query/sbl)", re.IGNORECASE), "sbl.spamhaus.org"),
-    (re.compile(r"spamhaus\.org/(?:query/(?:ip|bl)|lookup|pbl/query|xbl/query)|check\.spamhaus\.org",
-                re.IGNORECASE), "zen.spamhaus.org"),
-    (re.compile(r"barracuda(?:central|networks)\.(?:org|com)/(?:rbl|lookups|bbl)", re.IGNORECASE),
-     "b.barracudacentral.org"),
-    (re.compile(r"spamcop\.net/(?:bl\.shtml|w3m\?action=checkblock)", re.IGNORECASE), "bl.spamcop.net"),
-    (re.compile(r"abuseat\.org/lookup", re.IGNORECASE), "cbl.abuseat.org"),
-    (re.compile(r"sorbs\.net/lookup", re.IGNORECASE), "dnsbl.sorbs.net"),
-    (re.compile(r"uceprotect\.net/(?:en/)?rblcheck", re.IGNORECASE), "dnsbl-1.uceprotect.net"),
-    (re.compile(r"mailspike\.(?:net|org)/(?:lookup|anubis)", re.IGNORECASE), "bl.mailspike.net"),
-    (re.compile(r"surriel\.com/(?:psbl|listing)", re.IGNORECASE), "psbl.surriel.com"),
+LOOKUP_URLS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(url.pattern, re.IGNORECASE), url.cites or entry.zone) for entry in LISTS for url in entry.lookup_urls
 )
 
 # "blocked using zen.spamhaus.org", "listed at bl.spamcop.net", "listed in b.barracudacentral.org"
@@ -44,15 +27,14 @@ _CITED = re.compile(
     r"blacklisted (?:at|on|by|in))\s+(?:the\s+)?['\"(<\[]?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)",
     re.IGNORECASE,
 )
-_NAMED_LISTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bspamhaus\b", re.IGNORECASE), "zen.spamhaus.org"),  # "blocked by Spamhaus"
-    (re.compile(r"\bspamcop\b", re.IGNORECASE), "bl.spamcop.net"),
-    (re.compile(r"\bbarracuda (?:reputation|rbl|brbl)\b", re.IGNORECASE), "b.barracudacentral.org"),
+# "blocked by Spamhaus": a list named in prose stands for its main zone, read only when nothing else was.
+_NAMED_LISTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), entry.zone) for entry in LISTS for pattern in entry.named_by
 )
 # Every citation below contains one of these; text without any is skipped at once.
 _MENTIONS_A_LIST = re.compile(
-    r"bl\b|bl\.|rbl|list|spam|block|barracuda|abuse|sorbs|uceprotect|mailspike|surriel|gbudb|manitu|s5h"
-    r"|junkemailfilter|imp\.ch|wpbl|redhawk|inps|0spam|interserver|dronebl|spamrats|imedia|nordspam",
+    "|".join((r"bl\b|bl\.|rbl|list|spam|block|abuse", *map(re.escape, KNOWN_ZONES),
+              *(f"(?:{pattern.pattern})" for pattern, _ in (*LOOKUP_URLS, *_NAMED_LISTS)))),
     re.IGNORECASE,
 )
 _NOT_ZONES = re.compile(r"^(?:\d+(?:\.\d+){3}|www\..*|.*\.(?:html?|php|cgi|aspx?|shtml))$")

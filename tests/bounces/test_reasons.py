@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.blocklists import LISTS, describe
 from bot.bounces.blocklists import cited_blocklists
 from bot.bounces.phrases import PHRASES, STATUS_REASONS
 from bot.bounces.reasons import Facts, classify, is_hard
@@ -117,10 +118,25 @@ def test_tables_are_lower_case_data() -> None:
     ("554 5.7.1 listed in dnsbl.sorbs.net and b.barracudacentral.org", ("b.barracudacentral.org", "dnsbl.sorbs.net")),
     ("550 5.7.1 Message rejected because of blocked by Spamhaus", ("zen.spamhaus.org",)),
     ("550 5.1.1 User unknown", ()),
+    ("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using sbl.spamhaus.org", ("sbl.spamhaus.org",)),
+    ("550 5.7.1 see http://www.spamhaus.org/sbl/query/SBL12345", ("sbl.spamhaus.org",)),
+    ("550 5.7.1 [192.0.2.1] blocked; see http://cbl.abuseat.org/lookup.cgi?ip=192.0.2.1", ("cbl.abuseat.org",)),
+    ("554 5.7.1 Rejected: listed at spam.dnsbl.sorbs.net", ("spam.dnsbl.sorbs.net",)),
+    ("550 5.7.1 sender domain is in black.uribl.com", ("black.uribl.com",)),
+    ("550 Rejected by noptr.spamrats.com and ix.dnsbl.manitu.net", ("noptr.spamrats.com", "ix.dnsbl.manitu.net")),
+    ("550 5.7.1 rejected by rbl.example.net", ("rbl.example.net",)),  # unknown to the catalogue: still cited
 ], ids=["spamhaus-zone-and-url", "spamcop-listed-at", "spamcop-url", "barracuda-url", "two-zones",
-        "spamhaus-by-name", "none"])
+        "spamhaus-by-name", "none", "spamhaus-part", "sbl-url", "retired-cbl-url", "retired-sorbs-alias",
+        "uribl-alias", "cited-only", "unknown-zone"])
 def test_cited_blocklists(text: str, zones: tuple[str, ...]) -> None:
     assert sorted(cited_blocklists([text])) == sorted(zones)
+
+
+@pytest.mark.parametrize("name", [name for entry in LISTS for name in entry.names])
+def test_every_catalogue_name_is_recognised(name: str) -> None:
+    cited = cited_blocklists([f"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using {name}"])
+    assert name in cited
+    assert all(describe(zone) is not None for zone in cited)
 
 
 @pytest.mark.parametrize(("host", "want"), [

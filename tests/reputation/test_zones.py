@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.blocklists import LISTS, ListState
 from bot.config import DNSSettings
 from bot.errors import ConfigError
 from bot.reputation.zones import CATALOGUE, Note, Reading, Zone, ZoneType, build_catalogue, explain, read_code
@@ -74,6 +75,52 @@ def test_default_catalogue() -> None:
     dead = ("sorbs", "ahbl", "njabl", "abuseat", "manitu", "msrbl")
     assert not [z.zone for z in CATALOGUE if any(d in z.zone for d in dead)]
     assert all(z.delist_url.startswith("https://") and z.name and z.operator for z in CATALOGUE)
+
+
+# What build_catalogue(DNSSettings()) gave before the zones came from bot.blocklists, pinned:
+# (zone, name, type, informational, DQS zone, delist page, number of codes, bits).
+DEFAULT_QUERIED = [
+    ("zen.spamhaus.org", "Spamhaus ZEN", "ip", False, "zen.dq.spamhaus.net", "https://check.spamhaus.org/", 10, 0),
+    ("b.barracudacentral.org", "Barracuda BRBL", "ip", False, "",
+     "https://www.barracudacentral.org/rbl/removal-request", 1, 0),
+    ("bl.spamcop.net", "SpamCop", "ip", False, "", "https://www.spamcop.net/bl.shtml?{target}", 1, 0),
+    ("psbl.surriel.com", "PSBL", "ip", False, "", "https://psbl.org/listing?ip={target}", 1, 0),
+    ("bl.mailspike.net", "Mailspike", "ip", False, "", "https://mailspike.org/iplookup.html", 8, 0),
+    ("dnsbl-1.uceprotect.net", "UCEPROTECT L1", "ip", False, "",
+     "https://www.uceprotect.net/en/rblcheck.php?ipr={target}", 1, 0),
+    ("dnsbl-2.uceprotect.net", "UCEPROTECT L2", "ip", True, "",
+     "https://www.uceprotect.net/en/rblcheck.php?ipr={target}", 1, 0),
+    ("dnsbl-3.uceprotect.net", "UCEPROTECT L3", "ip", True, "",
+     "https://www.uceprotect.net/en/rblcheck.php?ipr={target}", 1, 0),
+    ("dbl.spamhaus.org", "Spamhaus DBL", "domain", False, "dbl.dq.spamhaus.net", "https://check.spamhaus.org/", 14, 0),
+    ("multi.surbl.org", "SURBL multi", "domain", False, "", "https://www.surbl.org/surbl-analysis", 1, 4),
+    ("multi.uribl.com", "URIBL multi", "domain", False, "", "https://admin.uribl.com/", 1, 3),
+]
+
+
+def test_default_queried_set_is_pinned() -> None:
+    built = build_catalogue(DNSSettings())
+    assert built == CATALOGUE
+    assert [(z.zone, z.name, z.type.value, z.informational, z.dqs_zone, z.delist_url, len(z.codes), len(z.bits))
+            for z in built] == DEFAULT_QUERIED
+
+
+def test_cited_only_and_retired_lists_are_never_queried_by_default() -> None:
+    queried = {zone.zone for zone in build_catalogue(DNSSettings())}
+    not_queried = [entry for entry in LISTS if not entry.state.queried]
+    assert {ListState.KNOWN, ListState.RETIRED} == {entry.state for entry in not_queried}
+    assert queried.isdisjoint(name for entry in not_queried for name in entry.names)
+    # aliases are answered by their list's own zone: SBL by querying ZEN
+    assert queried.isdisjoint(name for entry in LISTS for name in entry.aliases)
+
+
+def test_catalogue_zones_read_the_catalogue_tables() -> None:
+    entries = {entry.zone: entry for entry in LISTS}
+    for zone in CATALOGUE:
+        entry = entries[zone.zone]
+        assert (zone.codes, zone.bits, zone.delist_url, zone.dqs_zone) == (
+            entry.codes, entry.bits, entry.delist_url, entry.dqs_zone)
+        assert zone.informational is (entry.state is ListState.INFORMATIONAL)
 
 
 def test_dqs_names() -> None:
