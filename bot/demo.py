@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from bot.config import DNSSettings, MailboxSettings, MonitorSettings, Settings, StorageSettings
 from bot.demo_mailbox import OUR_DOMAIN, OUR_HOST, OUR_IP, SampleMessage, sample_messages
-from bot.errors import BounceCheckError
+from bot.errors import BounceCheckError, DNSError
 from bot.mail.scanner import FolderResult, ScanContext, scan_all
 from bot.models import CheckResult, Incident, IncidentEvent, Verdict
 from bot.monitor.evaluate import evaluate
@@ -144,15 +144,20 @@ def _replay_evaluations(engine: Engine, settings: Settings, now: datetime) -> li
 
 def _check(settings: Settings, engine: Engine, now: datetime, *,
            offline: bool) -> tuple[CheckResult | None, str | None]:
-    """The real check through the configured resolver; offline, an honest 'unknown' and why."""
-    if offline:
-        return None, "unknown: DNS not queried (--offline)"
+    """The real check through the configured resolver; offline, an honest 'unknown' and why.
+
+    A check that could not run is stored as such, so the card the evaluation makes says unknown too.
+    """
     from bot.reputation.check import check_target
 
     try:
+        if offline:
+            raise DNSError("DNS not queried (--offline)")
         result = check_target(OUR_DOMAIN, settings)
     except BounceCheckError as exc:
-        return None, f"unknown: DNS unreachable ({exc})"
+        with engine.begin() as conn:
+            incidents_store.save_failed_check(conn, OUR_DOMAIN, now - timedelta(hours=1), str(exc))
+        return None, f"unknown: {exc}"
     with engine.begin() as conn:
         incidents_store.save_check(conn, OUR_DOMAIN, result)
     return result, None
@@ -165,8 +170,7 @@ def _render(out: TextIO, engine: Engine, settings: Settings, now: datetime,
     delist = catalogue_delist_urls(settings.dns)
     for incident, events in outcomes:
         urls = delist(incident.listings)
-        card = blocks.incident_card(incident, now=now, delist_urls=urls,
-                                    blacklist_problem=dns_problem or "").payload()
+        card = blocks.incident_card(incident, now=now, delist_urls=urls).payload()
         payloads[f"incident-{incident.id}-card"] = card
         _banner(out, f"#bounce-alerts · alert card for incident #{incident.id} (kept current with chat.update)")
         out.write(render_text(card) + "\n")

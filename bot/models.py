@@ -204,6 +204,9 @@ class ZoneResult:
     txt: str = ""
     delist_url: str = ""
     informational: bool = False  # e.g. UCEPROTECT L2/L3: shown, never a verdict
+    # Why this result says nothing (timeout, SERVFAIL/refused, zone broken by its probe, resolver
+    # at fault); empty when the zone answered.
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +232,10 @@ class Posture:
     dmarc_rua: tuple[str, ...] = ()
     dmarc_error: str | None = None
     advice: tuple[str, ...] = ()
+    # Why the record could not be looked up (SERVFAIL, a timeout, a resolver found at fault); empty
+    # when a trustworthy resolver answered, so a missing record means none is published.
+    spf_lookup_problem: str = ""
+    dmarc_lookup_problem: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +253,28 @@ class CheckResult:
     notes: tuple[str, ...] = ()  # e.g. "Spamhaus refused a public resolver: set a DQS key"
     servers: tuple[KnownServer, ...] = ()  # for a domain: what its mail leaves through, learned from DNS
     servers_answered: tuple[ServerSource, ...] = ()  # the DNS sources of `servers` whose lookups answered
+    # Why the verdict is not certain, one sentence each (the resolver at fault, a failed lookup of the
+    # domain, a list that did not answer, a target that is not public); check_target never leaves it
+    # empty for an unknown verdict. Not stored: a check read back from the store has none.
+    problems: tuple[str, ...] = ()
+    not_public: tuple[tuple[str, str], ...] = ()  # (ip, what it is): never queried, no blocklist lists it
+
+
+class BlacklistState(StrEnum):
+    LISTED = "listed"
+    NOT_LISTED = "not_listed"  # a recent check answered for every active list: the only ✅
+    UNKNOWN = "unknown"  # a check failed, some lists did not answer, or the last clean check is stale
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlacklistStatus:
+    """What we know of a domain's blacklist status, and why we cannot say more (bot/monitor/listings.py)."""
+
+    state: BlacklistState
+    why: str = ""  # for unknown / not checked: one sentence a postmaster can act on
+    checked_at: datetime | None = None  # the check this rests on
+    lists: int = 0  # distinct lists that answered in that check (informational ones included)
 
 
 # --------------------------------------------------------------------------- incidents (monitor)
@@ -322,6 +351,8 @@ class Incident:
     slack_channel: str | None = None  # where the Slack notifier posted the incident's card
     slack_ts: str | None = None
     kind: IncidentKind = IncidentKind.FLOOD  # a listing incident becomes a flood when bounces reach the threshold
+    blacklist: BlacklistStatus | None = None  # as of the last evaluation; None: never evaluated with one
+    cited: tuple[tuple[str, int], ...] = ()  # blocklists the window's bounces cite → bounces citing each
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

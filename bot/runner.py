@@ -14,22 +14,24 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, environ, secret
 from bot.errors import ConfigError
 from bot.jobs import Scan, build_scheduler, utc_now
+from bot.monitor.health import Health, Problem, assess, down
 from bot.monitor.notify import ConsoleNotifier, Notifier
 from bot.monitor.watch import Checker
 from bot.slack.app import bot_token, build_app, build_services, web_client
 from bot.slack.notifier import Courier, SlackNotifier, catalogue_delist_urls, deliver_outbox
 from bot.store.database import open_engine
+from bot.store.health_queries import health_facts
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +49,20 @@ class Bot:
     courier: Courier | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
-    def healthy(self) -> bool:
+    def health(self) -> Health:
+        """What /healthz answers: down (scheduler or store), degraded (what fails, each said), or ok."""
         if self.stopped.is_set() or not getattr(self.scheduler, "running", False):
-            return False
+            return down(Problem(what="scheduler", detail="the scheduler is not running"))
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return False
-        return True
+                facts = health_facts(conn, self.settings.monitor.domains, datetime.now(UTC))
+        except SQLAlchemyError as exc:
+            return down(Problem(what="store", detail=f"the store does not answer: {exc.__class__.__name__}"))
+        return assess(facts)
+
+    def healthy(self) -> bool:
+        """The process is up and can work (a degraded bot is still up)."""
+        return self.health().status != "down"
 
     def stop(self) -> None:
         if self.stopped.is_set():
@@ -198,7 +205,7 @@ def _serve_http(settings: Settings) -> int:
             bot = start_bot(settings, environ(), http=True)
             running.append(bot)
             assert bot.app is not None
-            return make_wsgi(bot.app, bot.healthy)
+            return make_wsgi(bot.app, bot.health)
 
     try:
         Server().run()

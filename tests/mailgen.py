@@ -20,7 +20,7 @@ def _date(when: datetime | None) -> str:
 
 def dsn(*, recipient: str | None = None, sender: str = "news@example.com", status: str = "5.1.1",
         diagnostic: str | None = None, when: datetime | None = None, padding: int = 0,
-        original: str | None = None, quote_original: bool = True) -> bytes:
+        original: str | None = None, quote_original: bool = True, action: str = "failed") -> bytes:
     """A Postfix RFC 3464 bounce of a message `sender` sent to `recipient`.
 
     `original` replaces the quoted original's header block; `quote_original=False` leaves it out,
@@ -80,7 +80,7 @@ Arrival-Date: {_date(when)}
 
 Final-Recipient: rfc822; {recipient}
 Original-Recipient: rfc822;{recipient}
-Action: failed
+Action: {action}
 Status: {status}
 Remote-MTA: dns; mx.remote.example.org
 Diagnostic-Code: {diagnostic}

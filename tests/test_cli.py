@@ -38,3 +38,20 @@ def test_bad_config_value_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "[monitor] window" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_of_a_private_ip_needs_no_dns_and_is_never_clean(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import free_port
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[dns]\nnameservers = ["127.0.0.1:{free_port()}"]\ntimeout = "0.5s"\n')  # nothing listens
+    result = run_cli("check", "--json", "--config", str(config), "169.254.169.254")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["verdict"], data["problems"]) == (
+        "unknown", ["169.254.169.254 is not a public address: blocklists do not list it (link-local)"])
+    text = run_cli("check", "--config", str(config), "::1")
+    assert text.returncode == 0 and text.stdout.splitlines()[1:3] == [
+        "could not tell, because:", "  - ::1 is not a public address: blocklists do not list it (loopback)"]

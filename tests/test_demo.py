@@ -27,7 +27,7 @@ def test_offline_demo_shows_an_incident_card_thread_and_answer(tmp_path: Path) -
     assert "Likely cause: Backscatter" in out
     assert "Incident opened:" in out and "Bounces rose to" in out
     # No lookup happened, so nothing may claim the domain is clean.
-    assert "Unknown: unknown: DNS not queried" in out
+    assert "could not run: DNS not queried (--offline)" in out.split("/bouncecheck example.com")[0]
     assert "None of our IPs or domains is listed" not in out
     assert "Could not tell whether example.com is listed" in out
     card = json.loads((tmp_path / "incident-1-card.json").read_text())
@@ -41,5 +41,6 @@ def test_unreachable_resolver_says_unknown_not_clean(tmp_path: Path) -> None:
     # A loopback port with nothing behind it: every query times out.
     result, _ = run_demo("--dns-server", f"127.0.0.1:{free_port()}", output_dir=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "unknown: DNS unreachable" in result.stdout
-    assert "✅" not in result.stdout.split("/bouncecheck example.com")[1]
+    card, answer = result.stdout.split("/bouncecheck example.com (only you can see this)")
+    assert "❔ Unknown: the check at" in card and "no blacklist could be checked" in card
+    assert "✅" not in card and "✅" not in answer

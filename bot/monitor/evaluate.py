@@ -7,18 +7,18 @@ changes nothing: a conflicting writer makes the transaction start again on fresh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
 from bot.config import MonitorSettings, Settings
-from bot.models import CheckResult, Incident, IncidentEvent, IncidentState
+from bot.models import BlacklistStatus, CheckResult, Incident, IncidentEvent, IncidentState
 from bot.monitor import incidents, listings
 from bot.monitor.diagnosis import diagnose
 from bot.monitor.rates import WindowStats, window_stats
 from bot.store import incidents_store
-from bot.store.figures import read_figures
+from bot.store.figures import DomainFigures, read_figures
 from bot.store.rates_queries import BaselineCache
 
 Outcome = tuple[Incident, list[IncidentEvent]]
@@ -38,12 +38,20 @@ def evaluate(engine: Engine, settings: Settings, now: datetime, *, domains: Sequ
 
     def work(conn: Connection) -> list[Outcome]:
         names = list(domains) if domains is not None else _domains(conn, monitor)
-        stats = read_stats(conn, names, now, monitor, baselines)
-        checks = incidents_store.latest_checks(conn, names)
         latest = incidents_store.latest_incidents(conn, names)
+        # Only a domain in trouble needs its bounces grouped and diagnosed: above its threshold, newly
+        # listed, or with an incident to follow. The rest cost one count each.
+        busy = {d for d, i in latest.items() if i.state is not IncidentState.RESOLVED} | set(new_listings or {})
+        stats = read_stats(conn, names, now, monitor, baselines,
+                           detail=lambda figures: figures.alerting or figures.domain in busy)
+        checks = incidents_store.latest_checks(conn, names)
+        failures = incidents_store.latest_failures(conn, names)
         outcomes = []
         for domain in names:
-            seen = observe(stats[domain], checks.get(domain), monitor, (new_listings or {}).get(domain))
+            if domain not in busy and not stats[domain].alerting:
+                continue  # no incident to open or follow: nothing to diagnose
+            status = listings.blacklist_status(checks.get(domain), failures.get(domain), now, fresh_for(settings))
+            seen = observe(stats[domain], checks.get(domain), monitor, (new_listings or {}).get(domain), status)
             step = incidents.step(latest.get(domain), seen, now, monitor)
             if step.incident is None:
                 continue
@@ -61,16 +69,24 @@ def changed(incident: Incident, now: datetime) -> bool:
 
 
 def read_stats(conn: Connection, domains: Sequence[str], now: datetime, monitor: MonitorSettings,
-               baselines: BaselineCache | None = None) -> dict[str, WindowStats]:
+               baselines: BaselineCache | None = None,
+               detail: Callable[[DomainFigures], bool] | None = None) -> dict[str, WindowStats]:
     """Each domain's window ending at `now`, as the read model counts it, folded for the diagnosis."""
     return {domain: window_stats(figures)
-            for domain, figures in read_figures(conn, domains, now, monitor, baselines).items()}
+            for domain, figures in read_figures(conn, domains, now, monitor, baselines, detail=detail).items()}
+
+
+def fresh_for(settings: Settings) -> timedelta:
+    """How long a clean check may be shown as ✅ on an incident: two rechecks, so one late recheck is not a gap."""
+    return 2 * settings.schedule.recheck_interval
 
 
 def observe(stats: WindowStats, check: CheckResult | None, monitor: MonitorSettings,
-            new_listings: frozenset[str] | None = None) -> incidents.Observation:
+            new_listings: frozenset[str] | None = None,
+            blacklist: BlacklistStatus | None = None) -> incidents.Observation:
     """What the state machine is shown for one domain: the numbers, the likely cause, the listings."""
     return incidents.Observation(
+        blacklist=blacklist, cited=stats.by_blocklist[:6],
         domain=stats.domain, count=stats.total, threshold=stats.threshold,
         diagnosis=diagnose(stats, check, monitor.window), top_reasons=stats.by_reason[:5],
         listed=listings.listing_keys(check), cleared=listings.cleared_keys(check),

@@ -20,7 +20,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import MonitorSettings
-from bot.models import UNSAVED_ID, Diagnosis, EventKind, Incident, IncidentEvent, IncidentKind, IncidentState
+from bot.models import (
+    UNSAVED_ID,
+    BlacklistStatus,
+    Diagnosis,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentKind,
+    IncidentState,
+)
 from bot.monitor.wording import span
 
 
@@ -36,6 +45,8 @@ class Observation:
     listed: frozenset[str] = frozenset()  # listing keys of the latest check ("192.0.2.10@zen.spamhaus.org")
     cleared: frozenset[str] = frozenset()  # keys the latest check found not listed
     new_listings: frozenset[str] = frozenset()  # listed now and not at the check before: may open
+    blacklist: BlacklistStatus | None = None  # what may be said of the listings (bot/monitor/listings.py)
+    cited: tuple[tuple[str, int], ...] = ()  # blocklists the bounces cite → bounces citing each
 
     @property
     def alerting(self) -> bool:
@@ -110,6 +121,7 @@ def _open(seen: Observation, now: datetime, settings: MonitorSettings) -> Step:
         opened_at=now,
         updated_at=now, bounces_in_window=seen.count, threshold=seen.threshold, peak=seen.count,
         listings=tuple(sorted(seen.listed)), diagnosis=seen.diagnosis, top_reasons=seen.top_reasons,
+        blacklist=seen.blacklist, cited=seen.cited,
         last_posted_count=seen.count, last_posted_at=now, below_since=None if seen.alerting else now)
     detail = " ".join([*seen.diagnosis.evidence[:1],
                        *([f"Newly listed: {', '.join(sorted(seen.new_listings))}."] if seen.new_listings else [])])
@@ -126,7 +138,8 @@ def _follow(incident: Incident, seen: Observation, now: datetime, settings: Moni
     current = _wake(incident, now)
     current, listing_events = _listings(current, seen, now)
     current, followups = _followups(current, seen, now, settings)
-    current = replace(current, bounces_in_window=seen.count, threshold=seen.threshold,
+    current = replace(current, bounces_in_window=seen.count, threshold=seen.threshold, blacklist=seen.blacklist,
+                      cited=seen.cited,
                       peak=max(current.peak, seen.count), top_reasons=seen.top_reasons,
                       below_since=None if seen.alerting else (current.below_since or now))
     events = [*listing_events, *followups]

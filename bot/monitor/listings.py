@@ -2,13 +2,18 @@
 
 A listing key is "target@zone" ("192.0.2.10@zen.spamhaus.org", "example.com@dbl.spamhaus.org").
 Informational zones (UCEPROTECT L2/L3) never count; an error or timeout is neither listed nor cleared.
+`blacklist_status` is the one judgement of what may be said about a domain's listings: the card, the
+status answer and App Home all show it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
-from bot.models import CheckResult, ListingStatus, ZoneResult
+from bot.models import BlacklistState, BlacklistStatus, CheckResult, ListingStatus, Verdict, ZoneResult
+from bot.monitor.wording import span
+from bot.store.incidents_store import CheckFailure
 
 
 def zone_results(check: CheckResult) -> Iterator[tuple[str, ZoneResult]]:
@@ -40,3 +45,41 @@ def cleared_keys(check: CheckResult | None) -> frozenset[str]:
 
 def key(target: str, result: ZoneResult) -> str:
     return f"{target}@{result.zone}"
+
+
+def blacklist_status(check: CheckResult | None, failure: CheckFailure | None, now: datetime,
+                     max_age: timedelta) -> BlacklistStatus:
+    """What every surface may say of a domain's blacklist status: a ✅ only for a recent check that answered.
+
+    `failure` is a check that could not run at all, newer than `check` (the last one that ran).
+    """
+    if failure is not None:
+        last = f"; the last check that ran was at {check.checked_at:%H:%M} UTC" if check else ""
+        return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=failure.at,
+                               why=f"the check at {failure.at:%H:%M} UTC could not run: {failure.reason}{last}")
+    if check is None:
+        return BlacklistStatus(state=BlacklistState.NOT_CHECKED, why="no blacklist check has run yet")
+    answered = len({r.zone for _, r in zone_results(check)
+                    if r.status in (ListingStatus.LISTED, ListingStatus.NOT_LISTED)})
+    if listed(check):
+        return BlacklistStatus(state=BlacklistState.LISTED, checked_at=check.checked_at, lists=answered)
+    if check.verdict is not Verdict.CLEAN:
+        return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=check.checked_at, lists=answered,
+                               why=unanswered(check))
+    if now - check.checked_at > max_age:
+        return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=check.checked_at, lists=answered,
+                               why=f"the last complete check was at {check.checked_at:%H:%M} UTC, more than "
+                                   f"{span(max_age)} ago")
+    return BlacklistStatus(state=BlacklistState.NOT_LISTED, checked_at=check.checked_at, lists=answered)
+
+
+def unanswered(check: CheckResult) -> str:
+    """Why a check is neither listed nor clean, from what it says of itself."""
+    problems = [p for p in check.problems if p]
+    if problems:
+        return "; ".join(problems)
+    silent = [f"{r.list or r.zone} ({r.status.value})" for _, r in zone_results(check)
+              if r.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT) and not r.informational]
+    if silent:
+        return f"{len(silent)} lookups did not answer: {', '.join(dict.fromkeys(silent))}"
+    return "the check did not reach every list"

@@ -69,6 +69,9 @@ class WindowStats:
 def window_stats(figures: DomainFigures) -> WindowStats:
     """Fold one domain's figures (the store's read model) into what the diagnosis looks at."""
     domain, groups = figures.domain, figures.groups
+    if not groups:  # a quiet domain (or one the evaluation did not need grouped): the count is all there is
+        return WindowStats(domain=domain, start=figures.start, end=figures.end, total=figures.failed,
+                           unknown=figures.failed, baseline=figures.baseline, threshold=figures.threshold)
     reasons: Counter[str] = Counter()
     reasons_own: Counter[str] = Counter()
     senders: Counter[str] = Counter()
@@ -102,7 +105,7 @@ def window_stats(figures: DomainFigures) -> WindowStats:
             blocklists.update(dict.fromkeys(zones, n))
         if group.ours is False and group.first_hop_ip:
             hops[group.first_hop_ip] += n
-    total = reasons.total()
+    total = figures.failed  # the read model's count, whether or not the groups were read
     by_sender = tuple(SenderCount(sender=sender, bounces=n, recipient_domains=len(sender_reach[sender] - {""}))
                       for sender, n in _largest_first(senders))
     return WindowStats(

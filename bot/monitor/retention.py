@@ -9,7 +9,7 @@ reputation check of each domain is kept whatever its age, as the baseline the wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
 
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.models import IncidentState, ServerSource
 from bot.store.rates_queries import utc
 from bot.store.schema import (
+    bounce_buckets,
     bounces,
     incident_events,
     incidents,
@@ -37,6 +38,8 @@ def prune(engine: Engine, settings: Settings, now: datetime) -> Pruned:
     cutoff = utc(now - settings.schedule.retention)
     with engine.begin() as conn:
         pruned_bounces = conn.execute(delete(bounces).where(bounces.c.occurred_at < cutoff)).rowcount
+        # An hour wholly before the cutoff: its rows are gone, so its count goes too.
+        conn.execute(delete(bounce_buckets).where(bounce_buckets.c.bucket_start < cutoff - timedelta(hours=1)))
         newest = select(func.max(reputation_runs.c.id)).group_by(reputation_runs.c.domain).scalar_subquery()
         old_runs = select(reputation_runs.c.id).where(reputation_runs.c.checked_at < cutoff,
                                                       reputation_runs.c.id.not_in(newest)).scalar_subquery()

@@ -55,6 +55,9 @@ def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
         except BounceCheckError as exc:
             log.warning("reputation check of %s failed: %s", domain, exc)
             failures.append(f"{domain}: {exc}")
+            with engine.begin() as conn:  # so no surface keeps showing the last result as current
+                incidents_store.save_failed_check(conn, domain, now, str(exc))
+            checked.append(domain)
             continue
         with engine.begin() as conn:
             previous = incidents_store.latest_checks(conn, [domain]).get(domain)

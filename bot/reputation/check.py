@@ -10,7 +10,9 @@ lists, its SPF/DMARC posture; for an IP: the IP against the IP lists and its PTR
 runs concurrently through one `Resolver` (resolver.py) built from `[dns]`, shared per settings so
 its cache lasts between checks. A bad target raises UsageError (`parse_target` checks one without
 any lookup); a resolver that answers nothing at all raises DNSError; a missing DQS key, ConfigError.
-Everything else — a zone that times out, refuses or is broken — is a result, never an exception.
+Everything else — a zone that times out, refuses or is broken, a resolver whose answers fail every
+probe alike, a failed SPF/MX/DMARC lookup, an address no blocklist can list — is a result, never an
+exception: the verdict is then unknown and `CheckResult.problems` says why, one sentence each.
 """
 
 from __future__ import annotations
@@ -28,15 +30,47 @@ from bot.config import DNSSettings, Settings, environ, secret
 from bot.errors import ConfigError, DNSError, UsageError
 from bot.models import CheckResult, IPCheck, ListingStatus, Posture, Verdict, ZoneResult
 from bot.reputation.dnsbl import Blacklists, ptr_name
-from bot.reputation.posture import build_posture, check_dmarc
+from bot.reputation.posture import Dmarc, build_posture, check_dmarc
 from bot.reputation.resolver import Resolver, shared_resolver
-from bot.reputation.servers import LearnedServers, domain_lookups, servers_from
+from bot.reputation.servers import DomainLookups, LearnedServers, domain_lookups, servers_from
 from bot.reputation.targets import MAX_IPS, Source, TargetIP, merge_sources, ptr
 from bot.reputation.zones import ZoneType, build_catalogue
 
 MAX_TARGET_CHARS = 320  # an email address at most; a domain name is 253
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DQS_KEY = re.compile(r"^[a-z0-9]{8,64}$", re.IGNORECASE)
+_SHOWN_TARGETS = 3  # per problem sentence: "192.0.2.10, 192.0.2.20, 192.0.2.30 and 4 more"
+
+# Addresses no blocklist lists (IANA special-purpose registries, RFC 6890), first match wins; ""
+# means checkable. The documentation ranges (RFC 5737, RFC 3849) are never routed either, but
+# stay checkable on purpose: the test suite and the demo use them as stand-ins for public
+# addresses, and a real sender never has one.
+_SPECIAL_ADDRESSES: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
+    (ipaddress.ip_network(network), what) for network, what in (
+        ("192.0.2.0/24", ""), ("198.51.100.0/24", ""), ("203.0.113.0/24", ""), ("2001:db8::/32", ""),
+        ("0.0.0.0/8", "\"this network\", RFC 1122"),
+        ("10.0.0.0/8", "private network, RFC 1918"),
+        ("100.64.0.0/10", "carrier-grade NAT space, RFC 6598"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("172.16.0.0/12", "private network, RFC 1918"),
+        ("192.0.0.0/24", "IETF protocol assignments, RFC 6890"),
+        ("192.168.0.0/16", "private network, RFC 1918"),
+        ("198.18.0.0/15", "benchmarking, RFC 2544"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved, RFC 1112"),  # with 255.255.255.255, the limited broadcast
+        ("::/128", "unspecified address"),
+        ("::1/128", "loopback"),
+        ("64:ff9b::/96", ""),  # NAT64 (RFC 6052): the public IPv4 Internet, seen through a translator
+        ("64:ff9b:1::/48", "local-use NAT64, RFC 8215"),
+        ("100::/64", "discard-only, RFC 6666"),
+        ("2001:2::/48", "benchmarking, RFC 5180"),
+        ("fc00::/7", "unique local address, RFC 4193"),
+        ("fe80::/10", "link-local"),
+        ("fec0::/10", "site-local, RFC 3879"),
+        ("ff00::/8", "multicast"),
+    ))
+_GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")  # RFC 4291: the rest of IPv6 is unassigned
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,15 +121,90 @@ def dqs_key(dns: DNSSettings, env: Mapping[str, str]) -> str | None:
     return key
 
 
-def verdict(results: Iterable[ZoneResult], broken_zones: Iterable[str]) -> Verdict:
-    """Listed if any trusted list lists it; clean only if every trusted list answered not listed (pure)."""
+def not_public(ip: str) -> str:
+    """What `ip` is if no blocklist can list it ("private network, RFC 1918"), else "" (pure)."""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    for network, what in _SPECIAL_ADDRESSES:
+        if address in network:
+            return what
+    if isinstance(address, ipaddress.IPv6Address) and address not in _GLOBAL_UNICAST_V6:
+        return "reserved IPv6 space, outside 2000::/3"
+    return ""
+
+
+def verdict(results: Iterable[ZoneResult], broken_zones: Iterable[str], problems: Sequence[str] = ()) -> Verdict:
+    """Listed if any trusted list lists it; clean only if every trusted list answered not listed and
+    nothing else (`problems`: a failed lookup of the domain, a resolver at fault) left a doubt (pure)."""
     broken = set(broken_zones)
     counted = [r for r in results if not r.informational and r.zone not in broken]
     if any(r.status is ListingStatus.LISTED for r in counted):
         return Verdict.LISTED
-    if counted and all(r.status is ListingStatus.NOT_LISTED for r in counted):
+    if counted and not problems and all(r.status is ListingStatus.NOT_LISTED for r in counted):
         return Verdict.CLEAN
     return Verdict.UNKNOWN
+
+
+def not_public_problem(ip: str, what: str) -> str:
+    return f"{ip} is not a public address: blocklists do not list it ({what})"
+
+
+def fault_problem(resolver: str, fault: str, domain: str | None) -> str:
+    """The one sentence for a resolver whose answers failed every zone's probe alike (pure)."""
+    own = f", and what it says does not exist at {domain} cannot be trusted either" if domain else ""
+    return f"{resolver} {fault}: it is at fault, not the lists{own}; point [dns] nameservers at a working resolver"
+
+
+def lookup_problems(lookups: DomainLookups, dmarc: Dmarc) -> list[str]:
+    """One sentence per lookup of the domain itself that got no answer (pure).
+
+    NXDOMAIN and NODATA are answers; SERVFAIL, REFUSED and timeouts are not. The domain's own
+    A/AAAA count only when no MX host is known, the only time its mail goes there (RFC 5321 §5.1).
+    """
+    domain, spf, mx = lookups.domain, lookups.spf, lookups.mx
+    problems = []
+    if spf.temporary_error:
+        problems.append(f"SPF lookup of {domain}: {spf.lookup_failure or spf.temporary_error}")
+    problems += [f"SPF of {domain}: {error}" for error in spf.errors if "temperror" in error]
+    if mx.failed:
+        problems.append(f"MX lookup of {domain}: {mx.failure}")
+    if lookups.own_failed and not mx.values:
+        problems.append(f"A and AAAA lookups of {domain} failed")
+    if dmarc.lookup_failure:
+        problems.append(f"DMARC lookup of {domain}: {dmarc.lookup_failure}")
+    return problems
+
+
+def zone_problems(target: str, checks: Iterable[IPCheck], domain_results: Iterable[ZoneResult],
+                  broken_zones: Iterable[str]) -> list[str]:
+    """One sentence per list that gave no usable answer, naming whom it was asked about (pure).
+
+    Informational and broken zones count for no verdict, so they leave no doubt either; without
+    any list left to ask, that is the doubt.
+    """
+    broken = set(broken_zones)
+    asked = [*((c.ip, r) for c in checks for r in c.results), *((target, r) for r in domain_results)]
+    counted = [(who, r) for who, r in asked if not r.informational and r.zone not in broken]
+    failed: dict[tuple[str, str], list[str]] = {}
+    for who, r in counted:
+        if r.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT):
+            failed.setdefault((r.list or r.zone, r.problem or r.status.value), []).append(who)
+    problems = [f"{name} could not be checked for {_some(whom)}: {problem}" for (name, problem), whom in failed.items()]
+    if not counted:
+        problems.append(f"no working blocklist was left to check {target}" + (" (see broken zones)" if broken else ""))
+    return problems
+
+
+def _some(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_SHOWN_TARGETS])
+    return shown + (f" and {len(items) - _SHOWN_TARGETS} more" if len(items) > _SHOWN_TARGETS else "")
+
+
+def _resolver_name(dns: DNSSettings) -> str:
+    if not dns.nameservers:
+        return "the system resolver"
+    return ("the resolver " if len(dns.nameservers) == 1 else "the resolvers ") + ", ".join(dns.nameservers)
 
 
 def check_target(target: str, settings: Settings, *, bounce_ips: Sequence[str] = (),
@@ -108,12 +217,19 @@ async def check_target_async(target: str, settings: Settings, *, bounce_ips: Seq
                              resolver: Resolver | None = None, env: Mapping[str, str] | None = None,
                              now: datetime | None = None) -> CheckResult:
     parsed = parse_target(target)
-    resolver = resolver or shared_resolver(settings.dns)
-    blacklists = Blacklists(resolver, build_catalogue(settings.dns), dqs_key(settings.dns, env or environ()))
-    blacklists.start_probes()
-    run = _Run(resolver, blacklists)
+    key = dqs_key(settings.dns, env or environ())
+    checked_at = now or datetime.now(UTC)
     known = [*((ip, Source.CONFIG) for ip in _config_ips(settings, parsed)),
              *((ip, Source.BOUNCES) for ip in _valid_ips(bounce_ips))]
+    if parsed.type is ZoneType.IP and (what := not_public(parsed.value)):
+        # Nothing to ask anyone: no blocklist lists 10.0.0.1, and "not listed" would read as a ✅.
+        return CheckResult(target=parsed.value, target_type=parsed.type.value, checked_at=checked_at,
+                           ips=(IPCheck(ip=parsed.value, sources=_sources_of(parsed.value, known)),),
+                           problems=(not_public_problem(parsed.value, what),), not_public=((parsed.value, what),))
+    resolver = resolver or shared_resolver(settings.dns)
+    blacklists = Blacklists(resolver, build_catalogue(settings.dns), key)
+    blacklists.start_probes()
+    run = _Run(resolver, blacklists)
     if parsed.type is ZoneType.IP:
         target_ip = TargetIP(ip=parsed.value, sources=_sources_of(parsed.value, known))
         checks: tuple[IPCheck, ...] = (await run.ip(target_ip),)
@@ -125,13 +241,21 @@ async def check_target_async(target: str, settings: Settings, *, bounce_ips: Seq
         servers = ", ".join(settings.dns.nameservers) or "the system resolver"
         raise DNSError(f"no blacklist could be checked through {servers}: {failure}; check [dns] nameservers")
     broken = await blacklists.broken_zones()
+    if fault := await blacklists.resolver_fault():  # every list failed alike: one sentence, not one per list
+        domain = parsed.value if parsed.type is ZoneType.DOMAIN else None
+        problems = [fault_problem(_resolver_name(settings.dns), fault, domain), *run.problems]
+    else:
+        problems = [*run.problems, *zone_problems(parsed.value, checks, domain_results, broken)]
     every = [r for c in checks for r in c.results] + list(domain_results)
     return CheckResult(
-        target=parsed.value, target_type=parsed.type.value, checked_at=now or datetime.now(UTC),
+        target=parsed.value, target_type=parsed.type.value, checked_at=checked_at,
         ips=checks, domain_results=domain_results, broken_zones=broken, posture=posture,
-        verdict=verdict(every, broken), notes=(*run.notes, *blacklists.notes()),
+        verdict=verdict(every, broken, problems), notes=(*run.notes, *blacklists.notes()),
         servers=run.servers.servers if run.servers else (),
-        servers_answered=run.servers.answered if run.servers else (),
+        # What a resolver at fault did not find must not replace what the store learned before.
+        servers_answered=run.servers.answered if run.servers and not fault else (),
+        problems=tuple(problems),
+        not_public=tuple((c.ip, what) for c in checks if (what := not_public(c.ip))),
     )
 
 
@@ -142,10 +266,13 @@ class _Run:
         self.resolver = resolver
         self.blacklists = blacklists
         self.notes: list[str] = []
+        self.problems: list[str] = []  # the domain's own lookups that got no answer
         self.servers: LearnedServers | None = None
         self._jobs: dict[str, asyncio.Future[IPCheck]] = {}
 
     async def ip(self, target: TargetIP) -> IPCheck:
+        if not_public(target.ip):  # an SPF ip4:10.0.0.1, a bounce's internal hop: never asked about
+            return IPCheck(ip=target.ip, sources=target.sources)
         results, name = await asyncio.gather(self.blacklists.check(target.ip, ZoneType.IP),
                                              ptr(self.resolver, ptr_name(target.ip)))
         return IPCheck(ip=target.ip, sources=target.sources, ptr=name, results=results)
@@ -171,8 +298,13 @@ class _Run:
         done = await asyncio.gather(*(self._jobs[t.ip] for t in targets))
         checks = tuple(replace(check, sources=t.sources) for check, t in zip(done, targets, strict=True))
         await asyncio.gather(*unused, return_exceptions=True)
-        self._note_walk(domain, spf.networks, len({ip for ip, _ in found}), checks)
-        return checks, await listed, build_posture(domain, spf, await dmarc)
+        # Each zone's answers already waited for every probe, so this costs no extra wait.
+        fault = await self.blacklists.resolver_fault()
+        self.problems = lookup_problems(lookups, await dmarc)
+        self._note_walk(domain, spf.networks, len({ip for ip, _ in found}), checks,
+                        complete=not (fault or self.problems))
+        posture = build_posture(domain, spf, await dmarc, distrust="resolver at fault" if fault else "")
+        return checks, await listed, posture
 
     def _start(self, ip: str, *, force: bool = False) -> None:
         """Start an IP's lookups the moment the IP is known (up to MAX_IPS before the walk ends)."""
@@ -180,13 +312,14 @@ class _Run:
         if ip not in self._jobs and (force or len(self._jobs) < MAX_IPS):
             self._jobs[ip] = asyncio.ensure_future(self.ip(TargetIP(ip=ip, sources=())))
 
-    def _note_walk(self, domain: str, networks: Sequence[str], found: int, checked: Sequence[IPCheck]) -> None:
+    def _note_walk(self, domain: str, networks: Sequence[str], found: int, checked: Sequence[IPCheck], *,
+                   complete: bool) -> None:
         if networks:
             self.notes.append(f"SPF of {domain} lists {len(networks)} network(s) (e.g. {networks[0]}); "
                               "only single addresses are checked")
         if found > len(checked):
             self.notes.append(f"{found} sending IPs found; the first {MAX_IPS} are checked")
-        if not checked:
+        if not checked and complete:  # else the lookups that failed are the problem, not a missing record
             self.notes.append(f"no sending IPs found for {domain} (no SPF addresses, MX or A records)")
 
 

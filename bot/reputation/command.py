@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.errors import BounceCheckError
-from bot.models import CheckResult, KnownServer, ListingStatus, Posture, ServerSource, ZoneResult
+from bot.models import CheckResult, KnownServer, ListingStatus, Posture, ServerSource, Verdict, ZoneResult
 from bot.reputation.check import check_target
 from bot.store.servers_store import config_servers
 
@@ -64,32 +64,40 @@ def merged_servers(servers: Iterable[KnownServer]) -> list[tuple[str, str, list[
 
 def zone_json(result: ZoneResult) -> dict[str, Any]:
     return {"zone": result.zone, "list": result.list, "status": result.status.value, "codes": list(result.codes),
-            "meaning": result.meaning, "txt": result.txt, "delist_url": result.delist_url}
+            "meaning": result.meaning, "txt": result.txt, "delist_url": result.delist_url, "problem": result.problem}
 
 
 def posture_json(posture: Posture | None) -> dict[str, Any] | None:
     if posture is None:
         return None
     return {
-        "spf": {"present": posture.spf_record is not None, "record": posture.spf_record,
+        "spf": {"present": _present(posture.spf_record, posture.spf_lookup_problem), "record": posture.spf_record,
                 "valid": posture.spf_valid, "all": posture.spf_all, "lookups": posture.spf_lookups,
-                "error": posture.spf_error},
-        "dmarc": {"present": posture.dmarc_record is not None, "record": posture.dmarc_record,
-                  "policy": posture.dmarc_policy, "subdomain_policy": posture.dmarc_subdomain_policy,
-                  "rua": list(posture.dmarc_rua), "error": posture.dmarc_error},
+                "error": posture.spf_error, "lookup_problem": posture.spf_lookup_problem},
+        "dmarc": {"present": _present(posture.dmarc_record, posture.dmarc_lookup_problem),
+                  "record": posture.dmarc_record, "policy": posture.dmarc_policy,
+                  "subdomain_policy": posture.dmarc_subdomain_policy, "rua": list(posture.dmarc_rua),
+                  "error": posture.dmarc_error, "lookup_problem": posture.dmarc_lookup_problem},
         "advice": list(posture.advice),
     }
 
 
+def _present(record: str | None, lookup_problem: str) -> bool | None:
+    """True / False, or None (unknown) when no record came back from a lookup that failed."""
+    return True if record is not None else None if lookup_problem else False
+
+
 def result_json(result: CheckResult) -> dict[str, Any]:
     """The `check --json` object of DESIGN.md (pure)."""
+    not_public = dict(result.not_public)
     return {
         "target": result.target,
         "type": result.target_type,
         "checked_at": result.checked_at.isoformat(),
         "verdict": result.verdict.value,
-        "ips": [{"ip": c.ip, "sources": list(c.sources), "ptr": c.ptr, "results": [zone_json(r) for r in c.results]}
-                for c in result.ips],
+        "problems": list(result.problems),
+        "ips": [{"ip": c.ip, "sources": list(c.sources), "ptr": c.ptr, "results": [zone_json(r) for r in c.results],
+                 "not_public": not_public.get(c.ip, "")} for c in result.ips],
         "domain_results": [zone_json(r) for r in result.domain_results],
         "broken_zones": list(result.broken_zones),
         "posture": posture_json(result.posture),
@@ -105,11 +113,20 @@ _STATUS_TEXT = {ListingStatus.LISTED: "LISTED", ListingStatus.NOT_LISTED: "not l
 def render_text(result: CheckResult) -> str:
     """A compact table, verdict first; only the lists that did not answer "not listed" get a row (pure)."""
     lines = [f"{result.verdict.value.upper()}  {result.target} ({result.target_type}), "
-             f"checked {result.checked_at:%Y-%m-%d %H:%M:%S %Z}".rstrip(), ""]
+             f"checked {result.checked_at:%Y-%m-%d %H:%M:%S %Z}".rstrip()]
+    if result.problems:
+        lines.append("could not tell, because:" if result.verdict is Verdict.UNKNOWN else "could not check:")
+        lines.extend(f"  - {problem}" for problem in result.problems)
+    lines.append("")
     broken = set(result.broken_zones)
+    not_public = dict(result.not_public)
     for check in result.ips:
+        sources = f"{check.ip:<40} {','.join(check.sources) or '-':<14}"
+        if check.ip in not_public:
+            lines.append(f"{sources} not checked: not a public address ({not_public[check.ip]})")
+            continue
         shown = [r for r in check.results if r.zone not in broken]
-        lines.append(f"{check.ip:<40} {','.join(check.sources) or '-':<14} {_summary(shown)}  ptr {check.ptr or '-'}")
+        lines.append(f"{sources} {_summary(shown)}  ptr {check.ptr or '-'}")
         lines.extend(_zone_rows(shown))
     if result.target_type == "domain":
         shown = [r for r in result.domain_results if r.zone not in broken]
@@ -140,15 +157,20 @@ def _summary(rows: Sequence[ZoneResult]) -> str:
 
 def _zone_rows(results: Iterable[ZoneResult]) -> list[str]:
     rows = []
+    unanswered: dict[tuple[str, str], list[str]] = {}  # (status, why) → lists: one row per way of failing
     for r in results:
         if r.status is ListingStatus.NOT_LISTED:
             continue
         info = " (info only)" if r.informational else ""
+        if r.status is not ListingStatus.LISTED and not r.codes:
+            unanswered.setdefault((_STATUS_TEXT[r.status], r.problem or r.meaning), []).append(r.list + info)
+            continue
         codes = ",".join(r.codes)
-        detail = " ".join(part for part in (codes, r.meaning, r.txt and f"“{r.txt}”") if part)
+        detail = " ".join(part for part in (codes, r.problem or r.meaning, r.txt and f"“{r.txt}”") if part)
         rows.append(f"    {_STATUS_TEXT[r.status]:<10} {r.list + info:<28} {detail}")
         if r.status is ListingStatus.LISTED and r.delist_url:
             rows.append(f"    {'':<10} {'':<28} delist: {r.delist_url}")
+    rows += [f"    {status:<10} {', '.join(lists) + ':':<28} {why}" for (status, why), lists in unanswered.items()]
     return rows
 
 
@@ -165,14 +187,19 @@ def _posture_lines(posture: Posture | None) -> list[str]:
     if posture is None:
         return []
     if posture.spf_record:
-        state = "valid" if posture.spf_valid else f"INVALID: {posture.spf_error}"
+        state = {True: "valid", False: f"INVALID: {posture.spf_error}",
+                 None: f"incomplete: {posture.spf_lookup_problem}"}[posture.spf_valid]
         spf = f"{posture.spf_record}  [{state}, {posture.spf_all or 'no all'}, {posture.spf_lookups} lookups]"
+    elif posture.spf_lookup_problem:
+        spf = f"could not look up: {posture.spf_lookup_problem}"
     else:
-        spf = posture.spf_error or "none"
+        spf = posture.spf_error or "none published"
     if posture.dmarc_record:
         dmarc = (f"p={posture.dmarc_policy} sp={posture.dmarc_subdomain_policy} "
                  f"rua={','.join(posture.dmarc_rua) or '-'}")
         dmarc += f"  [{posture.dmarc_error}]" if posture.dmarc_error else ""
+    elif posture.dmarc_lookup_problem:
+        dmarc = f"could not look up: {posture.dmarc_lookup_problem}"
     else:
-        dmarc = posture.dmarc_error or "none"
+        dmarc = posture.dmarc_error or "none published"
     return ["", f"SPF:   {spf}", f"DMARC: {dmarc}"]

@@ -1,9 +1,11 @@
 """DNSBL/RHSBL lookups: RFC 5782 query names, answers read with the zone's code table, sanity probes.
 
 Four outcomes per (target, zone): listed, not_listed, error, timeout; an error or a timeout is
-never shown as clean or as listed, and a zone that fails its sanity probe has its answers
-reported as errors, never as listings. All lookups of a check run concurrently, each with its own
-timeout. Called by check.py through `Blacklists`; the naming and reading functions are pure.
+never shown as clean or as listed, and says why in `ZoneResult.problem`. A zone that fails its
+sanity probe has its answers reported as errors, never as listings; when every zone fails its
+probe the same way, the resolver is at fault rather than the lists (`resolver_fault`). All lookups
+of a check run concurrently, each with its own timeout. Called by check.py through `Blacklists`;
+the naming and reading functions are pure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import ipaddress
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -31,6 +34,8 @@ from bot.reputation.zones import (
 
 PROBE_OK_SECONDS = 3600.0  # research §5: at most one probe set per zone per hour
 PROBE_BROKEN_SECONDS = 900.0
+# One zone failing its probe may be a dead list; with a single zone we cannot tell it from the resolver.
+MIN_ZONES_FOR_FAULT = 2
 
 
 # --------------------------------------------------------------------------- names (pure)
@@ -78,9 +83,9 @@ def read_lookup(zone: Zone, target: str, lookup: Lookup, txt: str = "") -> tuple
         case LookupStatus.NXDOMAIN | LookupStatus.NODATA:
             return replace(base, status=ListingStatus.NOT_LISTED), ()
         case LookupStatus.TIMEOUT:
-            return replace(base, status=ListingStatus.TIMEOUT, meaning=lookup.error), ()
+            return replace(base, status=ListingStatus.TIMEOUT, meaning=lookup.error, problem=lookup.failure), ()
         case LookupStatus.ERROR:
-            return replace(base, meaning=f"lookup failed: {lookup.error}"), ()
+            return replace(base, meaning=f"lookup failed: {lookup.error}", problem=lookup.failure), ()
     codes = [read_code(zone, value) for value in lookup.values]
     errors = [c for c in codes if c.reading is Reading.ERROR]
     listed = [c for c in codes if c.reading is Reading.LISTED]
@@ -89,7 +94,8 @@ def read_lookup(zone: Zone, target: str, lookup: Lookup, txt: str = "") -> tuple
     meaning = "; ".join(dict.fromkeys(c.meaning for c in shown))
     notes = tuple(dict.fromkeys(c.note for c in errors if c.note is not Note.NONE))
     return replace(base, status=status, codes=tuple(sorted(lookup.values, key=_numeric)), meaning=meaning,
-                   txt=txt if status is ListingStatus.LISTED else ""), notes
+                   txt=txt if status is ListingStatus.LISTED else "",
+                   problem=meaning if status is ListingStatus.ERROR else ""), notes
 
 
 def _numeric(answer: str) -> tuple[int, str]:
@@ -105,11 +111,29 @@ class ProbeStatus(StrEnum):
     INCONCLUSIVE = "inconclusive"  # timeout, server failure or refusal: answers cannot be trusted
 
 
+class ProbeFailure(StrEnum):
+    """How a broken zone failed its probe: every zone failing the same way points at the resolver."""
+
+    NONE = ""
+    TEST_ENTRY_NXDOMAIN = "test_entry_nxdomain"
+    TEST_ENTRY_NODATA = "test_entry_nodata"
+    LISTS_ANYTHING = "lists_anything"  # answers for its not-listed entry or a random name
+
+
+# What the resolver does when every zone failed its probe in this way (the sentence's verb phrase).
+RESOLVER_FAULTS = {
+    ProbeFailure.TEST_ENTRY_NXDOMAIN: "answers NXDOMAIN for every blacklist's test entry",
+    ProbeFailure.TEST_ENTRY_NODATA: "answers no address for any blacklist's test entry",
+    ProbeFailure.LISTS_ANYTHING: "answers every blacklist query, even for names no list lists",
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Probe:
     zone: str
     status: ProbeStatus
     reason: str = ""
+    failure: ProbeFailure = ProbeFailure.NONE
 
 
 def judge_probes(zone: Zone, listed: Lookup, unlisted: Lookup, wildcard: Lookup) -> Probe:
@@ -124,20 +148,46 @@ def judge_probes(zone: Zone, listed: Lookup, unlisted: Lookup, wildcard: Lookup)
                          reason=f"probe answered {', '.join(lookup.values)}: {errors[0].meaning}")
     for lookup, what in ((unlisted, PROBE_UNLISTED[zone.type]), (wildcard, "a random never-listed name")):
         if lookup.found:
-            return Probe(zone=zone.zone, status=ProbeStatus.BROKEN,
+            return Probe(zone=zone.zone, status=ProbeStatus.BROKEN, failure=ProbeFailure.LISTS_ANYTHING,
                          reason=f"answers {', '.join(lookup.values)} for {what}: dead or wildcard zone")
     if not listed.found:
-        return Probe(zone=zone.zone, status=ProbeStatus.BROKEN,
+        failure = (ProbeFailure.TEST_ENTRY_NXDOMAIN if listed.status is LookupStatus.NXDOMAIN
+                   else ProbeFailure.TEST_ENTRY_NODATA)
+        return Probe(zone=zone.zone, status=ProbeStatus.BROKEN, failure=failure,
                      reason=f"does not list its test entry {listed_probe(zone)}: dead or not a blacklist")
     return Probe(zone=zone.zone, status=ProbeStatus.OK)
 
 
-def trust(result: ZoneResult, probe: Probe) -> ZoneResult:
-    """A zone's answer as shown once its probe is known: unprobed answers are errors, not verdicts."""
-    if probe.status is ProbeStatus.OK or result.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT):
+def resolver_fault(probes: Sequence[Probe]) -> str:
+    """What the resolver does wrong when every zone failed its probe the same way, else "" (pure).
+
+    Lists die one at a time and each in its own way; a resolver that answers NXDOMAIN for every
+    name (or blocks blacklist zones) fails all their probes at once, identically.
+    """
+    failures = {probe.failure for probe in probes}
+    if len(probes) < MIN_ZONES_FOR_FAULT or len(failures) != 1:
+        return ""
+    return RESOLVER_FAULTS.get(failures.pop(), "")
+
+
+def trust(result: ZoneResult, probe: Probe, fault: str = "") -> ZoneResult:
+    """A zone's answer as shown once its probe is known: unprobed answers are errors, not verdicts.
+
+    `fault` is `resolver_fault()` of the check: then the answer is the resolver's, not the list's.
+    """
+    if result.status in (ListingStatus.ERROR, ListingStatus.TIMEOUT):
         return result
-    why = "zone failed its sanity probe" if probe.status is ProbeStatus.BROKEN else "sanity probe inconclusive"
-    return replace(result, status=ListingStatus.ERROR, txt="",
+    if fault:
+        return replace(result, status=ListingStatus.ERROR, txt="", problem="resolver at fault",
+                       meaning=f"answer not trusted ({result.status.value}): the resolver {fault}")
+    if probe.status is ProbeStatus.OK:
+        return result
+    if probe.status is ProbeStatus.BROKEN:
+        why, problem = "zone failed its sanity probe", f"zone broken by its sanity probe: it {probe.reason}"
+    else:
+        why = "sanity probe inconclusive"
+        problem = f"{why}: {probe.reason}"
+    return replace(result, status=ListingStatus.ERROR, txt="", problem=problem,
                    meaning=f"answer not trusted ({result.status.value}): {why}: {probe.reason}")
 
 
@@ -168,8 +218,10 @@ class Blacklists:
         return tuple(await asyncio.gather(*(self._check_one(zone, target) for zone in zones)))
 
     async def broken_zones(self) -> tuple[str, ...]:
-        """Zones whose sanity probe failed; why each failed goes to `notes()`."""
-        probes = await asyncio.gather(*(self._probe(zone) for zone in self._zones))
+        """Zones whose sanity probe failed, unless the resolver is at fault; why each failed goes to `notes()`."""
+        probes = await self._all_probes()
+        if resolver_fault(probes):
+            return ()
         broken = [p for p in probes if p.status is ProbeStatus.BROKEN]
         for probe in broken:
             self._notes[f"{probe.zone} ignored: it {probe.reason}"] = None
@@ -177,10 +229,17 @@ class Blacklists:
 
     async def resolver_failure(self) -> str | None:
         """Why no zone could be probed at all (the resolver itself is down or refusing), else None."""
-        probes = await asyncio.gather(*(self._probe(zone) for zone in self._zones))
+        probes = await self._all_probes()
         if probes and all(p.status is ProbeStatus.INCONCLUSIVE for p in probes):
             return probes[0].reason
         return None
+
+    async def resolver_fault(self) -> str:
+        """What the resolver does wrong if every zone failed its probe the same way, else ""."""
+        return resolver_fault(await self._all_probes())
+
+    async def _all_probes(self) -> list[Probe]:
+        return list(await asyncio.gather(*(self._probe(zone) for zone in self._zones)))
 
     def notes(self) -> tuple[str, ...]:
         return tuple(self._notes)
@@ -195,7 +254,8 @@ class Blacklists:
             result, notes = read_lookup(zone, target, answer, " ".join(txt.values))
         for note in notes:
             self._notes[explain(note, zone)] = None
-        return trust(result, await self._probe(zone))
+        probe = await self._probe(zone)
+        return trust(result, probe, await self.resolver_fault())
 
     def _probe(self, zone: Zone) -> asyncio.Task[Probe]:
         if zone.zone not in self._probes:

@@ -4,7 +4,8 @@ SPF facts come from targets.py's walk, the same walk that finds the sending IPs 
 and not checkdmarc's: see targets.py). The DMARC record is fetched through our resolver and read
 with checkdmarc's parser (`parse_dmarc_record`), given `Resolver.sync_resolver()` so the few
 lookups it makes (the rua domains' MX) use `[dns]` too; it runs in a thread beside the other
-lookups. `advise()` is pure. Called by check.py.
+lookups. A record that could not be looked up (SERVFAIL, timeout, a resolver at fault) is told
+apart from one that is not published, and gets no advice. `advise()` is pure. Called by check.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import dns.exception
 from checkdmarc.utils import get_base_domain
 
 from bot.models import Posture
-from bot.reputation.resolver import LookupStatus, Resolver
+from bot.reputation.resolver import Resolver
 from bot.reputation.targets import SpfWalk
 
 
@@ -30,33 +31,37 @@ class Dmarc:
     subdomain_policy: str | None = None
     rua: tuple[str, ...] = ()
     error: str | None = None
+    lookup_failure: str = ""  # why _dmarc could not be looked up ("SERVFAIL"); `error` then says so too
 
 
 def _is_dmarc(text: str) -> bool:
     return text.replace(" ", "").lower().startswith("v=dmarc1")
 
 
-async def fetch_dmarc(resolver: Resolver, domain: str) -> tuple[str | None, str | None, str | None]:
-    """(record, where found, error): `_dmarc.<domain>`, else the organizational domain's, both at once."""
+async def fetch_dmarc(resolver: Resolver, domain: str) -> Dmarc:
+    """The record at `_dmarc.<domain>`, else the organizational domain's (both asked at once), unparsed."""
     base = get_base_domain(domain) or domain
     names = list(dict.fromkeys((domain, base)))
     lookups = await asyncio.gather(*(resolver.query(f"_dmarc.{name}", "TXT") for name in names))
     for name, lookup in zip(names, lookups, strict=True):
-        if lookup.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR):
-            return None, None, f"DMARC lookup for {name} {lookup.status.value}: {lookup.error}"
+        if lookup.failed:
+            where = "" if name == domain else f" at _dmarc.{name}"
+            return Dmarc(error=f"DMARC lookup for {name} {lookup.status.value}: {lookup.error}",
+                         lookup_failure=lookup.failure + where)
         records = [t for t in lookup.values if _is_dmarc(t)]
         if len(records) > 1:
-            return records[0], name, f"{len(records)} DMARC records at _dmarc.{name}; receivers ignore them all"
+            return Dmarc(record=records[0], location=name,
+                         error=f"{len(records)} DMARC records at _dmarc.{name}; receivers ignore them all")
         if records:
-            return records[0], name, None
-    return None, None, None
+            return Dmarc(record=records[0], location=name)
+    return Dmarc()
 
 
 async def check_dmarc(resolver: Resolver, domain: str) -> Dmarc:
-    record, location, error = await fetch_dmarc(resolver, domain)
-    if record is None or location is None or error:
-        return Dmarc(record=record, location=location, error=error)
-    return await asyncio.to_thread(_parse_dmarc, resolver, record, location)
+    found = await fetch_dmarc(resolver, domain)
+    if found.record is None or found.location is None or found.error:
+        return found
+    return await asyncio.to_thread(_parse_dmarc, resolver, found.record, found.location)
 
 
 def _parse_dmarc(resolver: Resolver, record: str, location: str) -> Dmarc:
@@ -73,25 +78,44 @@ def _parse_dmarc(resolver: Resolver, record: str, location: str) -> Dmarc:
     )
 
 
-def build_posture(domain: str, spf: SpfWalk, dmarc: Dmarc) -> Posture:
-    spf_error = spf.temporary_error or "; ".join(spf.errors) or None
+def build_posture(domain: str, spf: SpfWalk, dmarc: Dmarc, distrust: str = "") -> Posture:
+    """The posture facts and advice (pure).
+
+    `distrust` says why the resolver's negative answers cannot be believed (it was found at fault):
+    then a record it did not return is "could not look up", never "none published".
+    """
+    # An include that could not be fetched is a temperror (RFC 7208 §5.2): the record may be fine.
+    temporary = [error for error in spf.errors if "temperror" in error]
+    permanent = [error for error in spf.errors if "temperror" not in error]
+    spf_problem = (spf.lookup_failure or spf.temporary_error or (distrust if spf.record is None else "")
+                   or "; ".join(temporary))
+    if spf.record is not None and permanent:
+        spf_valid: bool | None = False
+    else:
+        spf_valid = None if spf_problem else spf.record is not None
+    dmarc_problem = dmarc.lookup_failure or (distrust if dmarc.record is None and not dmarc.error else "")
     facts = Posture(
         spf_record=spf.record,
-        spf_valid=None if spf.temporary_error else (spf.record is not None and not spf.errors),
+        spf_valid=spf_valid,
         spf_all=spf.all_qualifier,
         spf_lookups=spf.lookups if spf.record else None,
-        spf_error=spf_error,
+        spf_error=spf.temporary_error or "; ".join(spf.errors) or None,
+        spf_lookup_problem=spf_problem,
         dmarc_record=dmarc.record,
         dmarc_policy=dmarc.policy,
         dmarc_subdomain_policy=dmarc.subdomain_policy,
         dmarc_rua=dmarc.rua,
         dmarc_error=dmarc.error,
+        dmarc_lookup_problem=dmarc_problem,
     )
     return replace(facts, advice=advise(domain, facts))
 
 
 def advise(domain: str, p: Posture) -> tuple[str, ...]:
-    """What a postmaster should do, in the order it matters for spoofing and backscatter (pure)."""
+    """What a postmaster should do, in the order it matters for spoofing and backscatter (pure).
+
+    A record we could not look up gets no advice: it may well be published and fine.
+    """
     advice: list[str] = []
     if p.spf_record is None and p.spf_valid is not None:
         advice.append(f"No SPF record: receivers cannot tell mail from your servers from forgeries using "
@@ -102,9 +126,11 @@ def advise(domain: str, p: Posture) -> tuple[str, ...]:
     if p.spf_all in ("+all", "?all"):
         advice.append(f"SPF ends in {p.spf_all}: that authorizes (or says nothing about) every host on "
                       "the Internet. End it with -all or ~all.")
-    if p.dmarc_error:
+    if p.dmarc_lookup_problem:
+        pass  # nothing to say about a record we have not seen
+    elif p.dmarc_error:
         advice.append(f"DMARC record unusable ({p.dmarc_error}): fix it, receivers ignore a broken record.")
-    elif p.dmarc_record is None and p.spf_valid is not None:
+    elif p.dmarc_record is None:
         advice.append(f"No DMARC record: anyone can put {domain} in From: and receivers will not reject it, "
                       "so spam forged in your name bounces back to you (backscatter). Publish "
                       f"`_dmarc.{domain}` with p=none and a rua= address to start, then move to quarantine/reject.")

@@ -58,6 +58,20 @@ class Lookup:
     def found(self) -> bool:
         return self.status is LookupStatus.ANSWER
 
+    @property
+    def failed(self) -> bool:
+        """No answer at all: the name may or may not exist (unlike NXDOMAIN and NODATA)."""
+        return self.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR)
+
+    @property
+    def failure(self) -> str:
+        """Why a failed lookup failed, for a sentence: "SERVFAIL", "timeout (no answer within 2s)"; else ""."""
+        if self.status is LookupStatus.TIMEOUT:
+            return f"timeout ({self.error})" if self.error else "timeout"
+        if self.status is LookupStatus.ERROR:
+            return self.error or "lookup failed"
+        return ""
+
 
 def parse_nameserver(text: str) -> PatientNameserver:
     """'127.0.0.1:5353' or '192.0.2.53' or '::1' (IPv6 without a port) → a dnspython nameserver."""

@@ -64,6 +64,7 @@ class SpfWalk:
     hosts: tuple[str, ...] = ()  # the host names its a: and mx terms name
     errors: tuple[str, ...] = ()  # permerror reasons (syntax, limits, missing includes)
     temporary_error: str = ""  # temperror: the record could not be fetched
+    lookup_failure: str = ""  # and why, for a sentence: "SERVFAIL", "timeout (no answer within 2s)"
 
 
 # --------------------------------------------------------------------------- SPF terms (pure)
@@ -172,7 +173,8 @@ async def walk_spf(resolver: Resolver, domain: str, on_address: OnAddress = None
     """
     records, lookup = await spf_records(resolver, domain)
     if lookup.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR):
-        return SpfWalk(temporary_error=f"SPF lookup {lookup.status.value}: {lookup.error}")
+        return SpfWalk(temporary_error=f"SPF lookup {lookup.status.value}: {lookup.error}",
+                       lookup_failure=lookup.failure)
     if not records:
         return SpfWalk()
     if len(records) > 1:

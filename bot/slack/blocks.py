@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.blocklists import describe
 from bot.models import (
+    BlacklistState,
+    BlacklistStatus,
     Cause,
     CheckResult,
     EventKind,
@@ -140,6 +143,8 @@ class HomeData:
     mailboxes: tuple[MailboxStatus, ...] = ()
     now: datetime | None = None
     servers: Mapping[str, tuple[KnownServer, ...]] = field(default_factory=dict)  # monitored domain → ours
+    figures: Mapping[str, BounceFigures] = field(default_factory=dict)  # the read model's, per domain
+    blacklists: Mapping[str, BlacklistStatus] = field(default_factory=dict)  # per domain, from its last check
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -278,13 +283,11 @@ def message_chars(message: Message) -> int:
 # --------------------------------------------------------------------------- incident card
 
 
-def incident_card(
-    incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None, blacklist_problem: str = ""
-) -> Message:
+def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None) -> Message:
     """The live status card: parent message of the incident's thread, kept current with chat.update.
 
-    `blacklist_problem` says why the last blacklist check could not run; an empty listing is then
-    shown as unknown, never as clean.
+    Its blacklist section says what `incident.blacklist` allows: ✅ only for a recent check that
+    answered for every list, else unknown and why, or not checked yet.
     """
     emoji, colour, label = STATE_LOOK[incident.state]
     domain = escape(incident.domain)
@@ -307,7 +310,8 @@ def incident_card(
                 + "\n".join(f"• {escape(reason)}: {count}" for reason, count in incident.top_reasons[:8])
             )
         )
-    blocks.append(section(_listings_text(incident.listings, delist_urls or {}, blacklist_problem)))
+    blocks.append(section(_listings_text(incident.listings, delist_urls or {}, incident.blacklist)
+                          + _cited_text(incident.cited)))
     actions = _card_actions(incident)
     blocks.append(context(f"Incident #{incident.id} · {domain} · updated {when(incident.updated_at)}"))
     if actions:
@@ -354,18 +358,47 @@ def _diagnosis_blocks(incident: Incident) -> list[Block]:
     return blocks
 
 
-def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], problem: str = "") -> str:
-    if not listings and problem:
-        return f"*Blacklists*\n❔ Unknown: {escape(problem)}"
+def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], status: BlacklistStatus | None) -> str:
+    """Listings we know of, then what the last check allows us to say about the rest."""
+    state = status.state if status else BlacklistState.NOT_CHECKED
+    when_checked = f" at {when(status.checked_at)}" if status and status.checked_at else ""
+    why = escape(status.why) if status and status.why else "no blacklist check has run yet"
     if not listings:
-        return "*Blacklists*\n✅ None of our IPs or domains is listed."
+        if state is BlacklistState.NOT_LISTED and status is not None:
+            return (f"*Blacklists*\n✅ None of our IPs or domains is listed ({status.lists} lists answered, "
+                    f"checked{when_checked}).")
+        if state is BlacklistState.UNKNOWN:
+            return f"*Blacklists*\n❔ Unknown: {why}."
+        return f"*Blacklists*\n⏳ Not checked yet: {why}."
     lines = []
     for listing in listings:
         target, _, zone = listing.partition("@")
         url = delist_urls.get(listing, "")
         delist = f" — {link(url, 'delist')}" if url else ""
         lines.append(f"• ⛔ {escape(target)} on {escape(zone or '?')}{delist}")
+    if state is BlacklistState.UNKNOWN:
+        lines.append(f"❔ The rest is unknown: {why}.")
     return "*Blacklists*\n" + "\n".join(lines)
+
+
+def _cited_text(cited: Sequence[tuple[str, int]]) -> str:
+    """The lists the bounces cite, each with its delist link, or 'cited (list retired)' for a dead one."""
+    if not cited:
+        return ""
+    lines = []
+    for zone, count in cited:
+        info = describe(zone)
+        if info is None:
+            lines.append(f"• {escape(zone)}: {count} (a list we do not know)")
+            continue
+        name = f"{escape(info.name)} ({escape(zone)})"
+        if info.retired:
+            now = f"; its listings moved to {escape(info.replaced_by)}" if info.replaced_by else ""
+            lines.append(f"• {name}: {count}, cited (list retired{now})")
+            continue
+        url = info.delist_for()
+        lines.append(f"• {name}: {count}" + (f" — {link(url, 'delist')}" if url else ""))
+    return "\n*Cited in bounces*\n" + "\n".join(lines)
 
 
 def _card_actions(incident: Incident) -> Block | None:
@@ -506,7 +539,11 @@ def check_answer(
     incident: IncidentLink | None,
     with_button: bool = True,
 ) -> Message:
-    """The /bouncecheck answer: verdict first, then listings, failures, posture, bounce figures."""
+    """The /bouncecheck answer: verdict first, then listings, failures, posture, bounce figures.
+
+    An unknown verdict says why (`result.problems`): in the headline when there is one reason,
+    below it when there are more. Only a clean verdict gets a ✅.
+    """
     target = escape(result.target)
     all_results = [
         *(("", r) for r in result.domain_results),
@@ -517,10 +554,15 @@ def check_answer(
     zones = len({r.zone for _, r in all_results})
     headline = _verdict_line(result, target, listed, failed, zones)
     blocks: list[Block] = [section(f"{VERDICT_LOOK.get(result.verdict, '❔')} *{headline}*")]
-    if result.ips:
-        ips = ", ".join(f"{escape(ip.ip)} ({escape('/'.join(ip.sources))})" for ip in result.ips[:20])
-        more = f" and {len(result.ips) - 20} more" if len(result.ips) > 20 else ""
+    not_public = dict(result.not_public)
+    checked = [ip for ip in result.ips if ip.ip not in not_public]
+    if checked:
+        ips = ", ".join(f"{escape(ip.ip)} ({escape('/'.join(ip.sources))})" for ip in checked[:20])
+        more = f" and {len(checked) - 20} more" if len(checked) > 20 else ""
         blocks.append(context(f"Checked IPs: {ips}{more}"))
+    if unchecked := [(ip, what) for ip, what in result.not_public if ip != result.target]:
+        blocks.append(context("Not checked, not a public address (blocklists do not list it): "
+                              + ", ".join(f"{escape(ip)} ({escape(what)})" for ip, what in unchecked[:20])))
     if listed:
         blocks.append(section("*Listings*\n" + "\n".join(_listing_line(who or result.target, r) for who, r in listed)))
     informational = [(who, r) for who, r in all_results if r.status is ListingStatus.LISTED and r.informational]
@@ -531,13 +573,17 @@ def check_answer(
                 + ", ".join(f"{escape(who or result.target)} on {escape(r.list or r.zone)}" for who, r in informational)
             )
         )
-    if failed or result.broken_zones:
-        lines = [
-            f"• {escape(who or result.target)} on {escape(r.list or r.zone)}: {escape(r.status)}"
-            for who, r in failed[:15]
+    if result.problems:  # a single reason for an unknown verdict is its headline already
+        said = result.verdict is Verdict.UNKNOWN and len(result.problems) == 1
+        reasons = [] if said else [escape(p) for p in result.problems]
+    else:  # a check read back from the store has no `problems`: its failed lookups say it
+        reasons = [
+            f"{escape(who or result.target)} on {escape(r.list or r.zone)}: {escape(r.status)}" for who, r in failed
         ]
-        if len(failed) > 15:
-            lines.append(f"• … and {len(failed) - 15} more")
+    if reasons or result.broken_zones:
+        lines = [f"• {reason}" for reason in reasons[:15]]
+        if len(reasons) > 15:
+            lines.append(f"• … and {len(reasons) - 15} more")
         if result.broken_zones:
             lines.append("• Broken zones (answers ignored): " + ", ".join(escape(z) for z in result.broken_zones))
         blocks.append(section("*Could not check*\n" + "\n".join(lines)))
@@ -582,6 +628,12 @@ def _verdict_line(
         return f"{target} is listed on {lists} blocklist{'s' if lists != 1 else ''}"
     if result.verdict is Verdict.CLEAN:
         return f"{target} is not listed on any of the {zones} blocklists checked"
+    if result.target in dict(result.not_public):
+        return escape(result.problems[0]) if result.problems else f"{target} is not a public address"
+    if len(result.problems) == 1:
+        return f"Could not tell whether {target} is listed because {escape(result.problems[0])}"
+    if result.problems:
+        return f"Could not tell whether {target} is listed because of the {len(result.problems)} problems below"
     if failed:
         return f"Could not tell whether {target} is listed: {len(failed)} lookup(s) failed"
     return f"Could not tell whether {target} is listed"
@@ -596,16 +648,26 @@ def _listing_line(who: str, result: ZoneResult) -> str:
 
 
 def _posture_text(posture: Posture) -> str:
+    """SPF and DMARC, each published, not published, or not looked up (then it is never "none published")."""
     if posture.spf_record:
         spf = f"SPF `{escape(clip(posture.spf_record, 400))}`"
         if posture.spf_lookups is not None:
             spf += f", {posture.spf_lookups} DNS lookups"
+    elif posture.spf_lookup_problem:
+        spf = f"SPF: could not look up: {escape(posture.spf_lookup_problem)}"
     else:
         spf = "SPF: none published"
-    if posture.spf_error:
+    if posture.spf_error and (posture.spf_record or not posture.spf_lookup_problem):
         spf += f" ⚠️ {escape(posture.spf_error)}"
-    dmarc = f"DMARC p={escape(posture.dmarc_policy)}" if posture.dmarc_policy else "DMARC: none published"
-    if posture.dmarc_error:
+    if posture.dmarc_policy:
+        dmarc = f"DMARC p={escape(posture.dmarc_policy)}"
+    elif posture.dmarc_record:
+        dmarc = f"DMARC `{escape(clip(posture.dmarc_record, 400))}`"
+    elif posture.dmarc_lookup_problem:
+        dmarc = f"DMARC: could not look up: {escape(posture.dmarc_lookup_problem)}"
+    else:
+        dmarc = "DMARC: none published"
+    if posture.dmarc_error and not posture.dmarc_lookup_problem:
         dmarc += f" ⚠️ {escape(posture.dmarc_error)}"
     advice = "".join(f"\n• {escape(a)}" for a in posture.advice)
     return f"*Posture*\n{spf}\n{dmarc}{advice}"
@@ -647,6 +709,46 @@ def checking(target: str) -> str:
     return f"Checking {target}…"
 
 
+def _home_domain_line(domain: str, incident: Incident | None, figures: BounceFigures | None,
+                      status: BlacklistStatus | None, urls: Mapping[int, str]) -> str:
+    """One domain's headline: its incident, or a ✅ only when it is below threshold and a check backs it."""
+    if incident is not None:
+        emoji, _, label = STATE_LOOK[incident.state]
+        url = urls.get(incident.id)
+        where = f" — {link(url, 'open card')}" if url else ""
+        return (f"{emoji} {escape(domain)}: {label.lower()} incident #{incident.id}, likely "
+                f"{escape(CAUSE_LABEL.get(incident.cause, incident.cause))}{where}")
+    if figures is not None and figures.in_window >= figures.threshold:
+        return f"⚠️ {escape(domain)}: above threshold, no open incident (resolved by a person, or not evaluated yet)"
+    if status is not None and status.state is BlacklistState.NOT_LISTED:
+        return f"✅ {escape(domain)}: no open incident, below threshold, not listed"
+    if status is not None and status.state is BlacklistState.LISTED:
+        return f"⛔ {escape(domain)}: listed, no open incident"
+    return f"❔ {escape(domain)}: no open incident, below threshold; blacklist status unknown"
+
+
+def _home_figures_line(figures: BounceFigures | None) -> str:
+    if figures is None:
+        return ""
+    side = "above" if figures.in_window >= figures.threshold else "below"
+    delayed = f", {figures.delayed} delay warnings not counted" if figures.delayed else ""
+    return (f"{figures.in_window} bounces in the last {duration(figures.window)} (threshold {figures.threshold}): "
+            f"{side} threshold{delayed}")
+
+
+def _home_blacklist_line(status: BlacklistStatus | None) -> str:
+    if status is None:
+        return ""
+    checked = f"last check {when(status.checked_at)}" if status.checked_at else "not checked yet"
+    if status.state is BlacklistState.NOT_LISTED:
+        return f"Blacklists: ✅ not listed ({status.lists} lists answered, {checked})"
+    if status.state is BlacklistState.LISTED:
+        return f"Blacklists: ⛔ listed ({checked})"
+    if status.state is BlacklistState.UNKNOWN:
+        return f"Blacklists: ❔ unknown: {escape(status.why)}"
+    return f"Blacklists: ⏳ {escape(status.why or 'not checked yet')}"
+
+
 def servers_line(servers: Sequence[KnownServer], shown: int = 8) -> str:
     """'Our servers: 192.0.2.10 (spf) · mx.example.com (spf, mx) · …', or why none are known."""
     if not servers:
@@ -666,21 +768,13 @@ def home_view(data: HomeData) -> dict[str, Any]:
     if not data.domains:
         blocks.append(context("No domains configured: set `[monitor] domains`."))
     for domain, incident in data.domains:
-        if incident is None:
-            blocks.append(section(f"✅ {escape(domain)}: quiet"))
-            blocks += [context(servers_line(data.servers[domain]))] if domain in data.servers else []
-            continue
-        emoji, _, label = STATE_LOOK[incident.state]
-        url = data.incident_urls.get(incident.id)
-        where = f" — {link(url, 'open card')}" if url else ""
-        blocks.append(
-            section(
-                f"{emoji} {escape(domain)}: {label.lower()} incident #{incident.id}, "
-                f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), "
-                f"likely {escape(incident.cause)}{where}"
-            )
-        )
-        blocks += [context(servers_line(data.servers[domain]))] if domain in data.servers else []
+        figures, status = data.figures.get(domain), data.blacklists.get(domain)
+        blocks.append(section(_home_domain_line(domain, incident, figures, status, data.incident_urls)))
+        details = [text for text in (_home_figures_line(figures), _home_blacklist_line(status)) if text]
+        if domain in data.servers:
+            details.append(servers_line(data.servers[domain]))
+        if details:
+            blocks.append(context(*details))
     blocks += [DIVIDER, section("*Mailboxes*")]
     if not data.mailboxes:
         blocks.append(context("No mailbox scanned yet."))

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from bot.config import MonitorSettings
-from bot.models import Incident, KnownServer
+from bot.config import MonitorSettings, Settings
+from bot.models import BlacklistStatus, Incident, KnownServer
+from bot.monitor.listings import blacklist_status
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store import figures
 from bot.store.figures import DomainFigures, our_sending_ips, read_figures
-from bot.store.incidents_store import get_incident, unresolved
+from bot.store.incidents_store import get_incident, latest_checks, latest_failures, unresolved
 from bot.store.ingest import folder_states
 from bot.store.schema import incidents
 from bot.store.servers_store import config_servers, known_servers_of
@@ -72,7 +73,7 @@ def incident_link(engine: Engine, incident: Incident, api_url: str) -> IncidentL
 def bounce_figures(engine: Engine, domain: str, *, now: datetime, monitor: MonitorSettings) -> BounceFigures:
     """The domain's figures from the one read model (bot/store/figures.py), shaped for the answer."""
     with engine.connect() as conn:
-        figures = read_figures(conn, [domain], now, monitor)[domain]
+        figures = read_figures(conn, [domain], now, monitor, last_day=True)[domain]
     return BounceFigures(domain=domain, window=figures.window, in_window=figures.failed, threshold=figures.threshold,
                          last_24h=figures.last_24h, top_reasons=figures.top_reasons[:5], delayed=figures.delayed)
 
@@ -86,6 +87,16 @@ def window_series(engine: Engine, domain: str, *, start: datetime, end: datetime
                   points: int = 96) -> list[tuple[datetime, int]]:
     with engine.connect() as conn:
         return figures.window_series(conn, domain, start=start, end=end, window=window, points=points)
+
+
+def blacklist_statuses(engine: Engine, settings: Settings, now: datetime) -> dict[str, BlacklistStatus]:
+    """Each monitored domain's blacklist status from its last check (the watch checks every domain each
+    reputation_interval, so a clean check is trusted for two of them)."""
+    domains = settings.monitor.domains
+    with engine.connect() as conn:
+        checks, failures = latest_checks(conn, domains), latest_failures(conn, domains)
+    fresh = 2 * settings.schedule.reputation_interval
+    return {d: blacklist_status(checks.get(d), failures.get(d), now, fresh) for d in domains}
 
 
 def sending_ips(engine: Engine, domain: str, now: datetime) -> tuple[str, ...]:

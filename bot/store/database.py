@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DefaultClause, Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Connection, DefaultClause, Engine, Table, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
@@ -35,19 +35,38 @@ def _v2_origin_and_servers(conn: Connection) -> None:
     A store created at v1 by this code already has them (v1 creates the current tables): add only
     what is missing.
     """
+    _add_missing(conn, (schema.bounces, "origin_basis"), (schema.incidents, "kind"))
+    schema.known_servers.create(conn, checkfirst=True)
+
+
+def _add_missing(conn: Connection, *columns: tuple[Table, str]) -> None:
+    """ALTER TABLE … ADD COLUMN for each (table, column) the store does not have yet."""
     inspector = inspect(conn)
-    added = ((schema.bounces, "origin_basis"), (schema.incidents, "kind"))
-    for table, name in added:
+    for table, name in columns:
         if name not in {column["name"] for column in inspector.get_columns(table.name)}:
             column = table.c[name]
             ddl = column.type.compile(dialect=conn.dialect)
             default = f" DEFAULT '{column.server_default.arg}' NOT NULL" \
                 if isinstance(column.server_default, DefaultClause) else ""
             conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{default}"))
-    schema.known_servers.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[tuple[int, Migration], ...] = ((1, _v1_initial), (2, _v2_origin_and_servers))
+def _v3_blacklist_status(conn: Connection) -> None:
+    """Incidents keep the blacklist status they were shown with; checks keep why a result is unknown."""
+    _add_missing(conn, (schema.incidents, "blacklist"), (schema.incidents, "cited"),
+                 (schema.reputation_runs, "problems"), (schema.reputation_checks, "problem"))
+
+
+def _v4_bounce_buckets(conn: Connection) -> None:
+    """Hourly counts for the baseline, filled from the bounces already stored."""
+    from bot.store.buckets import rebuild
+
+    schema.bounce_buckets.create(conn, checkfirst=True)
+    rebuild(conn)
+
+
+MIGRATIONS: tuple[tuple[int, Migration], ...] = (
+    (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

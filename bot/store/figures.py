@@ -15,7 +15,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
@@ -62,24 +62,33 @@ class DomainFigures:
 
 
 def read_figures(conn: Connection, domains: Sequence[str], now: datetime, monitor: MonitorSettings,
-                 baselines: BaselineCache | None = None) -> dict[str, DomainFigures]:
-    """Every domain's figures for the window ending at `now` (each listed domain present)."""
+                 baselines: BaselineCache | None = None, *, last_day: bool = False,
+                 detail: Callable[[DomainFigures], bool] | None = None) -> dict[str, DomainFigures]:
+    """Every domain's figures for the window ending at `now` (each listed domain present).
+
+    `detail` picks the domains whose bounces are also grouped on every dimension (default: all); the
+    evaluation asks it only for domains in trouble, so a thousand quiet domains cost one count each.
+    `last_day` adds the 24-hour count (the /bouncecheck answer shows it).
+    """
     if not domains:
         return {}
     start = now - monitor.window
-    groups = window_groups(conn, domains, start, now)
-    windows = windows_in_baseline(monitor)
+    counts = _counts_by_action(conn, domains, start, now)
+    windows, read_in = windows_in_baseline(monitor), baseline_window(monitor)
     read_past = baselines.counts if baselines else baseline_counts
-    past = read_past(conn, domains, start, monitor.window, windows)
-    delayed = _counts(conn, domains, start, now, action="delayed")
-    day = _counts(conn, domains, now - timedelta(days=1), now, action="failed")
+    past = read_past(conn, domains, start, read_in, windows)
+    scale = monitor.window / read_in  # a 15-minute window's typical count is a quarter of the hour's
+    day = _counts_by_action(conn, domains, now - timedelta(days=1), now) if last_day else {}
     out = {}
     for domain in domains:
-        typical = baseline(past.get(domain, {}), windows)
-        found = tuple(groups.get(domain, ()))
-        out[domain] = DomainFigures(domain=domain, start=start, end=now, failed=sum(g.count for g in found),
-                                    delayed=delayed.get(domain, 0), baseline=typical,
-                                    threshold=threshold(typical, monitor), last_24h=day.get(domain, 0), groups=found)
+        typical = baseline(past.get(domain, {}), windows) * scale
+        out[domain] = DomainFigures(
+            domain=domain, start=start, end=now, failed=counts.get((domain, "failed"), 0),
+            delayed=counts.get((domain, "delayed"), 0), baseline=typical, threshold=threshold(typical, monitor),
+            last_24h=day.get((domain, "failed"), 0))
+    wanted = [domain for domain, figures in out.items() if detail is None or detail(figures)]
+    for domain, found in window_groups(conn, wanted, start, now).items():
+        out[domain] = replace(out[domain], groups=tuple(found))
     return out
 
 
@@ -113,16 +122,25 @@ def window_series(conn: Connection, domain: str, *, start: datetime, end: dateti
 # --------------------------------------------------------------------------- the threshold (pure)
 
 
+def baseline_window(settings: MonitorSettings) -> timedelta:
+    """The windows the baseline is read in: `window` when it is whole hours, else hours (then scaled)."""
+    hour = timedelta(hours=1)
+    return settings.window if settings.window >= hour and settings.window % hour == timedelta(0) else hour
+
+
 def windows_in_baseline(settings: MonitorSettings) -> int:
-    """How many windows of `window` length fit in `baseline_days`."""
-    return int(timedelta(days=settings.baseline_days) / settings.window)
+    """How many baseline windows fit in `baseline_days`."""
+    return int(timedelta(days=settings.baseline_days) / baseline_window(settings))
 
 
 def baseline(counts: Mapping[int, int], windows: int) -> float:
     """The typical (median) count of `windows` past windows; windows with no bounces count as zero."""
     if windows <= 0:
         return 0.0
-    return float(statistics.median([counts.get(index, 0) for index in range(windows)]))
+    found = [n for index, n in counts.items() if 0 <= index < windows]
+    if len(found) * 2 < windows:  # most windows are empty: the median is an empty one (and cheap)
+        return 0.0
+    return float(statistics.median([*found, *([0] * (windows - len(found)))]))
 
 
 def threshold(typical: float, settings: MonitorSettings) -> int:
@@ -133,13 +151,14 @@ def threshold(typical: float, settings: MonitorSettings) -> int:
 # --------------------------------------------------------------------------- helpers
 
 
-def _counts(conn: Connection, domains: Sequence[str], start: datetime, end: datetime, *,
-            action: str) -> dict[str, int]:
-    query = (select(bounces.c.domain, func.count())
-             .where(bounces.c.domain.in_(list(domains)), bounces.c.action == action,
-                    bounces.c.occurred_at >= utc(start), bounces.c.occurred_at < utc(end))
-             .group_by(bounces.c.domain))
-    return {str(domain): int(n) for domain, n in conn.execute(query)}
+def _counts_by_action(conn: Connection, domains: Sequence[str], start: datetime,
+                      end: datetime) -> dict[tuple[str, str], int]:
+    """(domain, action) → recipients with start <= occurred_at < end."""
+    query = (select(bounces.c.domain, bounces.c.action, func.count())
+             .where(bounces.c.domain.in_(list(domains)), bounces.c.occurred_at >= utc(start),
+                    bounces.c.occurred_at < utc(end))
+             .group_by(bounces.c.domain, bounces.c.action))
+    return {(str(domain), str(action)): int(n) for domain, action, n in conn.execute(query)}
 
 
 def _tally(groups: Sequence[BounceGroup], key: Callable[[BounceGroup], str | None]) -> Counter[str]:

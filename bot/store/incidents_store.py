@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bot.errors import StoreError
 from bot.models import (
     UNSAVED_ID,
+    BlacklistState,
+    BlacklistStatus,
     Cause,
     CheckResult,
     Diagnosis,
@@ -154,6 +157,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     values["state"] = incident.state.value
     values["cause"] = incident.cause.value
     values["kind"] = incident.kind.value
+    values["blacklist"] = _blacklist_json(incident.blacklist)
+    values["cited"] = [list(pair) for pair in incident.cited]
     values["listings"] = list(incident.listings)
     values["top_reasons"] = [list(pair) for pair in incident.top_reasons]
     values["diagnosis"] = _diagnosis_json(incident.diagnosis)
@@ -169,12 +174,30 @@ def _incident(row: RowMapping) -> Incident:
     values["state"] = IncidentState(row["state"])
     values["cause"] = Cause(row["cause"])
     values["kind"] = IncidentKind(row["kind"] or IncidentKind.FLOOD)
+    values["blacklist"] = _blacklist(row["blacklist"])
+    values["cited"] = tuple((str(zone), int(n)) for zone, n in row["cited"] or ())
     values["listings"] = tuple(row["listings"] or ())
     values["top_reasons"] = tuple((str(k), int(n)) for k, n in row["top_reasons"] or ())
     diagnosis = row["diagnosis"]
     values["diagnosis"] = Diagnosis(cause=Cause(diagnosis["cause"]), evidence=tuple(diagnosis["evidence"]),
                                     next_steps=tuple(diagnosis["next_steps"])) if diagnosis else None
     return Incident(**values)
+
+
+def _blacklist_json(status: BlacklistStatus | None) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {"state": status.state.value, "why": status.why, "lists": status.lists,
+            "checked_at": status.checked_at.isoformat() if status.checked_at else None}
+
+
+def _blacklist(data: dict[str, Any] | None) -> BlacklistStatus | None:
+    if not data:
+        return None
+    checked = data.get("checked_at")
+    return BlacklistStatus(state=BlacklistState(data["state"]), why=str(data.get("why") or ""),
+                           lists=int(data.get("lists") or 0),
+                           checked_at=utc(datetime.fromisoformat(checked)) if checked else None)
 
 
 def _diagnosis_json(diagnosis: Diagnosis | None) -> dict[str, Any] | None:
@@ -197,6 +220,7 @@ def save_check(conn: Connection, domain: str, check: CheckResult) -> int:
     run_id = int(conn.execute(reputation_runs.insert().values(
         domain=domain, checked_at=utc(check.checked_at), verdict=check.verdict.value,
         posture=_posture_json(check.posture), broken_zones=list(check.broken_zones), notes=list(check.notes),
+        problems=list(check.problems),
     ).returning(reputation_runs.c.id)).scalar_one())
     rows = [_check_row(run_id, domain, check.checked_at, ip.ip, "ip", " ".join(ip.sources), result)
             for ip in check.ips for result in ip.results]
@@ -207,9 +231,35 @@ def save_check(conn: Connection, domain: str, check: CheckResult) -> int:
     return run_id
 
 
+FAILED = "failed"  # the verdict of a run that could not check anything (no zone rows)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckFailure:
+    at: datetime
+    reason: str
+
+
+def save_failed_check(conn: Connection, domain: str, at: datetime, reason: str) -> None:
+    """A check that could not run at all (the resolver unreachable): remembered, never a baseline to compare."""
+    conn.execute(reputation_runs.insert().values(domain=domain, checked_at=utc(at), verdict=FAILED,
+                                                 notes=[reason], problems=[reason]))
+
+
+def latest_failures(conn: Connection, domains: Sequence[str]) -> dict[str, CheckFailure]:
+    """Each domain's failed check, when it is newer than the domain's last check that ran."""
+    newest = (select(reputation_runs.c.domain, func.max(reputation_runs.c.id).label("id"))
+              .where(reputation_runs.c.domain.in_(domains)).group_by(reputation_runs.c.domain).subquery())
+    rows = conn.execute(select(reputation_runs).join(newest, reputation_runs.c.id == newest.c.id)
+                        .where(reputation_runs.c.verdict == FAILED)).mappings()
+    return {row["domain"]: CheckFailure(at=utc(row["checked_at"]), reason=str((row["notes"] or ["failed"])[0]))
+            for row in rows}
+
+
 def latest_checks(conn: Connection, domains: Sequence[str]) -> dict[str, CheckResult]:
-    """The most recent stored check of each domain, rebuilt as the `CheckResult` it was."""
-    newest = (select(func.max(reputation_runs.c.id)).where(reputation_runs.c.domain.in_(domains))
+    """The most recent stored check of each domain that ran, rebuilt as the `CheckResult` it was."""
+    newest = (select(func.max(reputation_runs.c.id))
+              .where(reputation_runs.c.domain.in_(domains), reputation_runs.c.verdict != FAILED)
               .group_by(reputation_runs.c.domain).scalar_subquery())
     runs = list(conn.execute(select(reputation_runs).where(reputation_runs.c.id.in_(newest))).mappings())
     if not runs:
@@ -241,7 +291,7 @@ def _check_row(run_id: int, domain: str, checked_at: datetime, target: str, targ
     return {"run_id": run_id, "domain": domain, "target": target, "target_type": target_type,
             "sources": sources, "zone": result.zone, "list_name": result.list, "status": result.status.value,
             "codes": " ".join(result.codes), "meaning": result.meaning, "txt": result.txt,
-            "delist_url": result.delist_url, "informational": result.informational,
+            "delist_url": result.delist_url, "informational": result.informational, "problem": result.problem or None,
             "checked_at": utc(checked_at)}
 
 
@@ -256,14 +306,14 @@ def _check(run: RowMapping, rows: list[RowMapping]) -> CheckResult:
                           results=tuple(map(_zone_result, found))) for ip, found in ips.items()),
         domain_results=tuple(_zone_result(row) for row in rows if row["target_type"] == "domain"),
         broken_zones=tuple(run["broken_zones"] or ()), posture=_posture(run["posture"]),
-        verdict=Verdict(run["verdict"]), notes=tuple(run["notes"] or ()))
+        verdict=Verdict(run["verdict"]), notes=tuple(run["notes"] or ()), problems=tuple(run["problems"] or ()))
 
 
 def _zone_result(row: RowMapping) -> ZoneResult:
     return ZoneResult(zone=row["zone"], list=row["list_name"] or "", status=ListingStatus(row["status"]),
                       codes=tuple((row["codes"] or "").split()), meaning=row["meaning"] or "",
                       txt=row["txt"] or "", delist_url=row["delist_url"] or "",
-                      informational=bool(row["informational"]))
+                      informational=bool(row["informational"]), problem=row["problem"] or "")
 
 
 def _posture_json(posture: Posture | None) -> dict[str, Any] | None:

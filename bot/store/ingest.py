@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import StoreError
 from bot.models import Kind, KnownServer, Original, Report
+from bot.store.buckets import add_to_buckets
 from bot.store.rates_queries import utc_or_none
 from bot.store.schema import bounces, folder_state, messages
 from bot.store.servers_store import add_seen
@@ -191,6 +192,7 @@ def _save(conn: Connection, batch: Batch, domains: Collection[str]) -> Saved:
                 for row in _bounce_rows(message_id, message, domains)]
         if rows:
             conn.execute(bounces.insert(), rows)
+            add_to_buckets(conn, rows)
         add_seen(conn, _names_of_ours(fresh, domains), batch.scanned_at)
         bounce_count = sum(1 for row in rows if row["action"] == "failed")
     _upsert_state(conn, batch.mailbox, batch.folder, {

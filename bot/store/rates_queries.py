@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, cast, func, select
 from sqlalchemy import Integer as SQLInteger
 
-from bot.store.schema import bounces
+from bot.store.schema import bounce_buckets, bounces
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -67,17 +67,23 @@ def window_groups(conn: Connection, domains: Sequence[str], start: datetime,
 
 def baseline_counts(conn: Connection, domains: Sequence[str], before: datetime, window: timedelta,
                     windows: int) -> dict[str, dict[int, int]]:
-    """Bounces per domain in each of the `windows` windows of length `window` that end at `before`.
+    """Failed bounces per domain in each of the `windows` windows of length `window` that end at `before`.
 
-    Window k covers [before - (k+1)·window, before - k·window); empty windows are absent from the result.
+    Read from the hourly buckets (bot/store/buckets.py), not the bounce rows, so the cost stays flat as
+    history grows: `before` is taken back to its hour, and an hour counts in the window its start is in
+    (exact for windows of whole hours, which is what figures.py asks for). Window k covers
+    [before - (k+1)·window, before - k·window); empty windows are absent from the result.
     """
     if not domains or windows <= 0:
         return {}
-    before = utc(before)
-    bucket = _window_index(conn, before, window).label("bucket")
-    query = (select(bounces.c.domain, bucket, func.count())
-             .where(*_failed_between(domains, before - window * windows, before))
-             .group_by(bounces.c.domain, bucket))
+    before = utc(before).replace(minute=0, second=0, microsecond=0)
+    start_column = bounce_buckets.c.bucket_start
+    # An hour is placed by its middle, so [03:00, 04:00) lands in the window that holds it, not the next.
+    bucket = _window_index(conn, before - timedelta(minutes=30), window, start_column).label("bucket")
+    query = (select(bounce_buckets.c.domain, bucket, func.sum(bounce_buckets.c.failed))
+             .where(bounce_buckets.c.domain.in_(list(domains)), start_column >= before - window * windows,
+                    start_column < before, bounce_buckets.c.failed > 0)
+             .group_by(bounce_buckets.c.domain, bucket))
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     for domain, index, count in conn.execute(query):
         counts[domain][int(index)] = int(count)
@@ -119,13 +125,13 @@ def _failed_between(domains: Sequence[str], start: datetime, end: datetime | Non
     return where if end is None else [*where, bounces.c.occurred_at < utc(end)]
 
 
-def _window_index(conn: Connection, before: datetime, window: timedelta) -> ColumnElement[int]:
-    """floor((before - occurred_at) / window) in the dialect's own date arithmetic."""
+def _window_index(conn: Connection, before: datetime, window: timedelta,
+                  column: ColumnElement[datetime]) -> ColumnElement[int]:
+    """floor((before - column) / window) in the dialect's own date arithmetic."""
     seconds = window.total_seconds()
     if conn.dialect.name == "sqlite":
         # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text, which julianday() reads; the value is never
         # negative, so CAST's truncation is floor (SQLite may be built without floor()).
         julian = before.timestamp() / 86400.0 + 2440587.5
-        return cast((julian - func.julianday(bounces.c.occurred_at)) * (86400.0 / seconds), SQLInteger)
-    return cast(func.floor((before.timestamp() - func.extract("epoch", bounces.c.occurred_at)) / seconds),
-                SQLInteger)
+        return cast((julian - func.julianday(column)) * (86400.0 / seconds), SQLInteger)
+    return cast(func.floor((before.timestamp() - func.extract("epoch", column)) / seconds), SQLInteger)

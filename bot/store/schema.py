@@ -94,6 +94,17 @@ bounces = Table(
 Index("ix_bounces_domain_time", bounces.c.domain, bounces.c.occurred_at)
 Index("ix_bounces_time", bounces.c.occurred_at)
 
+# Failed and delayed recipients per domain and UTC hour, kept with the bounces (bot/store/buckets.py):
+# what the baseline reads, so an evaluation's cost does not grow with the history stored.
+bounce_buckets = Table(
+    "bounce_buckets",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("bucket_start", UTC, primary_key=True),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("delayed", Integer, nullable=False, server_default="0"),
+)
+
 # --------------------------------------------------------------------------- reputation watch
 
 # One row per check of a monitored domain (blacklist watch, recheck): verdict and SPF/DMARC posture.
@@ -107,6 +118,7 @@ reputation_runs = Table(
     Column("posture", JSON, nullable=True),
     Column("broken_zones", JSON, nullable=True),
     Column("notes", JSON, nullable=True),
+    Column("problems", JSON, nullable=True),  # why the verdict is unknown (CheckResult.problems)
 )
 Index("ix_reputation_runs_domain_time", reputation_runs.c.domain, reputation_runs.c.checked_at)
 
@@ -128,6 +140,7 @@ reputation_checks = Table(
     Column("txt", Text, nullable=True),
     Column("delist_url", String(500), nullable=True),
     Column("informational", Boolean, nullable=False, server_default=text("false")),
+    Column("problem", Text, nullable=True),  # why this result is unknown (ZoneResult.problem)
     Column("checked_at", UTC, nullable=False),
 )
 Index("ix_reputation_domain_time", reputation_checks.c.domain, reputation_checks.c.checked_at)
@@ -173,6 +186,8 @@ incidents = Table(
     Column("slack_channel", String(50), nullable=True),
     Column("slack_ts", String(50), nullable=True),
     Column("kind", String(10), nullable=False, server_default="flood"),  # models.IncidentKind
+    Column("blacklist", JSON, nullable=True),  # models.BlacklistStatus as of the last evaluation
+    Column("cited", JSON, nullable=True),  # [[zone, bounces citing it], ...] in the window
     # Raised by every state write (incidents_store.save): the write takes the row's lock with it.
     Column("version", Integer, nullable=False, server_default="0"),
 )

@@ -352,7 +352,8 @@ def test_run_process_flood_to_resolution_across_a_crash(
     assert summary["mailboxes"] == [
         {"name": "postmaster", "folder": "INBOX", "new_messages": 0, "bounces": 0, "errors": []}
     ]
-    assert summary["domains"] == [{"domain": DOMAIN, "bounces_in_window": TOTAL, "threshold": 1_000_000}]
+    assert summary["domains"] == [{"domain": DOMAIN, "bounces_in_window": TOTAL, "threshold": 1_000_000,
+                                   "delayed_in_window": 0}]
     assert summary["incidents"] == []
 
     assert "Traceback" not in bot.log(), bot.log()[-6000:]

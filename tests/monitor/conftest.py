@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.config import Settings, settings_from_mapping
+from bot.store.buckets import add_to_buckets
 from bot.store.database import open_engine
 from bot.store.schema import bounces, messages
 from tests.servers.postgres import pg_url
@@ -73,13 +74,15 @@ def add_bounces(engine: Engine, at: datetime | list[datetime], count: int = 1, b
         ids = conn.execute(messages.insert().returning(messages.c.id, sort_by_parameter_order=True), [
             {"mailbox": "postmaster", "folder": "INBOX", "content_hash": f"h{next(_serial)}", "received_at": t,
              "scanned_at": t, "kind": "bounce"} for t in times]).scalars().all()
-        conn.execute(bounces.insert(), [
+        rows = [
             {"message_row": message_id, "occurred_at": t, "recipient": f"r{n}@{bounce.recipient_domain}",
              "domain": bounce.domain, "recipient_domain": bounce.recipient_domain, "reason": bounce.reason,
              "hard": bounce.hard, "ours": bounce.ours, "sender": bounce.sender,
              "reporting_mta": bounce.reporting_mta, "first_hop_ip": bounce.first_hop_ip,
              "cited_blocklists": bounce.cited_blocklists, "action": bounce.action}
-            for n, (message_id, t) in enumerate(zip(ids, times, strict=True))])
+            for n, (message_id, t) in enumerate(zip(ids, times, strict=True))]
+        conn.execute(bounces.insert(), rows)
+        add_to_buckets(conn, rows)  # as ingest.save_batch does
 
 
 def spread(start: datetime, end: datetime, count: int) -> list[datetime]:

@@ -12,6 +12,7 @@ from bot.monitor.evaluate import read_stats
 from bot.monitor.rates import WindowStats
 from bot.store.figures import baseline, our_sending_ips, read_figures, threshold
 from bot.store.rates_queries import BaselineCache, baseline_counts
+from bot.store.schema import bounces
 from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes, monitor_settings, spread
 
 
@@ -88,6 +89,22 @@ def test_threshold_rises_with_a_high_normal_level() -> None:
     assert threshold(40.5, monitor) == 122
 
 
+def test_a_window_of_minutes_takes_its_share_of_the_hourly_baseline(engine: Engine, settings: Settings) -> None:
+    add_bounces(engine, spread(T0 - timedelta(days=7), T0, 7 * 24 * 80))  # 80 an hour
+    quarter = settings.monitor.model_copy(update={"window": timedelta(minutes=15)})
+    with engine.connect() as conn:
+        figures = read_figures(conn, [DOMAIN], T0, quarter)[DOMAIN]
+    assert (figures.failed, figures.baseline, figures.threshold) == (20, 20.0, 60)
+
+
+def test_the_baseline_reads_buckets_kept_with_the_bounces_not_the_rows(engine: Engine, settings: Settings) -> None:
+    add_bounces(engine, spread(T0 - timedelta(days=7), T0 - timedelta(hours=1), 6 * 24 * 80 + 23 * 80))
+    with engine.begin() as conn:
+        conn.execute(bounces.delete())  # what the baseline reads is not the rows
+        figures = read_figures(conn, [DOMAIN], T0, settings.monitor)[DOMAIN]
+    assert (figures.failed, figures.baseline) == (0, 80.0)
+
+
 def test_high_baseline_raises_the_threshold(engine: Engine, settings: Settings) -> None:
     start = T0 - timedelta(days=7)
     add_bounces(engine, spread(start, T0, 7 * 24 * 80))  # 80 an hour, all week, the hour now included
@@ -110,7 +127,7 @@ def test_delay_warnings_are_counted_apart_and_never_in_the_count(engine: Engine,
     add_bounces(engine, T0 - minutes(10), 60)
     add_bounces(engine, T0 - minutes(10), 40, action="delayed")
     with engine.connect() as conn:
-        figures = read_figures(conn, [DOMAIN], T0, settings.monitor)[DOMAIN]
+        figures = read_figures(conn, [DOMAIN], T0, settings.monitor, last_day=True)[DOMAIN]
     assert (figures.failed, figures.delayed, figures.last_24h) == (60, 40, 60)
     assert _stats(engine, [DOMAIN], T0, settings.monitor)[DOMAIN].total == 60
 
@@ -119,7 +136,8 @@ def test_the_baseline_cache_reads_the_past_once_an_hour(engine: Engine) -> None:
     cache, hour = BaselineCache(), timedelta(hours=1)
     add_bounces(engine, T0 - timedelta(hours=3), 4)  # 06:00; T0 is 09:00
     with engine.connect() as conn:
-        assert cache.counts(conn, [DOMAIN], T0 - minutes(10), hour, 168) == {DOMAIN: {2: 4}}  # up to 08:00
+        # Windows back from 08:00: [07:00, 08:00) is 0, so 06:00 is in window 1.
+        assert cache.counts(conn, [DOMAIN], T0 - minutes(10), hour, 168) == {DOMAIN: {1: 4}}  # up to 08:00
         add_bounces(engine, T0 - timedelta(hours=3), 500)
-        assert cache.counts(conn, [DOMAIN], T0 - minutes(5), hour, 168) == {DOMAIN: {2: 4}}  # same hour: cached
-        assert cache.counts(conn, [DOMAIN], T0 + minutes(10), hour, 168) == {DOMAIN: {3: 504}}  # next hour: read
+        assert cache.counts(conn, [DOMAIN], T0 - minutes(5), hour, 168) == {DOMAIN: {1: 4}}  # same hour: cached
+        assert cache.counts(conn, [DOMAIN], T0 + minutes(10), hour, 168) == {DOMAIN: {2: 504}}  # next hour: read

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.models import Cause, IncidentState
+from bot.models import BlacklistState, Cause, IncidentState
 from bot.monitor.watch import watch
 from bot.store import incidents_store
 from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes
@@ -60,3 +60,24 @@ def test_our_ips_from_bounces_are_checked_and_a_failure_is_reported(engine: Engi
     report = watch(engine, both, T0, check=checker)
     assert checker.calls == [(DOMAIN, ("192.0.2.44",)), (other, ())]
     assert report.failures == ("other.example: the resolver did not answer",)
+
+
+def test_a_check_that_fails_turns_an_incidents_clean_status_unknown_and_is_no_baseline(
+    engine: Engine, settings: Settings
+) -> None:
+    checker = FakeChecker()
+    watch(engine, settings, T0 - minutes(5), check=checker)
+    add_bounces(engine, T0 - minutes(3), 80)
+    [(incident, _)] = watch(engine, settings, T0, check=checker).outcomes
+    assert incident.blacklist is not None and incident.blacklist.state is BlacklistState.NOT_LISTED
+    checker.failing.add(DOMAIN)
+    report = watch(engine, settings, T0 + minutes(1), check=checker)
+    [(incident, _)] = report.outcomes
+    assert incident.blacklist is not None and incident.blacklist.state is BlacklistState.UNKNOWN
+    assert incident.blacklist.why.startswith("the check at 09:01 UTC could not run: the resolver did not answer")
+    # Listed at the next check that runs: compared with the last check that ran, so it is news once.
+    checker.failing.clear()
+    checker.listed.add(OUR_IP)
+    [(incident, events)] = watch(engine, settings, T0 + minutes(2), check=checker).outcomes
+    assert [str(e.kind) for e in events] == ["listed"]
+    assert incident.blacklist is not None and incident.blacklist.state is BlacklistState.LISTED

@@ -15,11 +15,13 @@ from bot.models import CheckResult, ListingStatus, Verdict, ZoneResult
 from bot.reputation.dnsbl import (
     Blacklists,
     Probe,
+    ProbeFailure,
     ProbeStatus,
     ip_query_name,
     judge_probes,
     ptr_name,
     read_lookup,
+    resolver_fault,
     reverse_labels,
     trust,
 )
@@ -90,6 +92,18 @@ def test_read_lookup(lookup: Lookup, status: ListingStatus) -> None:
     assert (result.zone, result.list) == ("zen.spamhaus.org", "Spamhaus ZEN")
 
 
+@pytest.mark.parametrize(("lookup", "problem"), [
+    (_lookup(LookupStatus.NXDOMAIN), ""),
+    (_lookup(LookupStatus.ANSWER, "127.0.0.2"), ""),
+    (_lookup(LookupStatus.TIMEOUT, error="no answer within 1s"), "timeout (no answer within 1s)"),
+    (_lookup(LookupStatus.ERROR, error="SERVFAIL"), "SERVFAIL"),
+    (_lookup(LookupStatus.ANSWER, "127.255.255.254"),
+     "refused: query came through a public or unattributable resolver"),
+], ids=["nxdomain", "listed", "timeout", "servfail", "refused"])
+def test_read_lookup_says_why_a_result_is_unknown(lookup: Lookup, problem: str) -> None:
+    assert read_lookup(ZEN, "192.0.2.1", lookup)[0].problem == problem
+
+
 def test_read_lookup_notes_and_meaning() -> None:
     result, notes = read_lookup(ZEN, "192.0.2.1", _lookup(LookupStatus.ANSWER, "127.255.255.254"))
     assert notes and "public or unattributable" in result.meaning
@@ -120,6 +134,41 @@ def test_untrusted_zone_answers_are_errors(probe: ProbeStatus, status: ListingSt
     result = ZoneResult(zone="z", list="Z", status=status, codes=("127.0.0.2",), txt="t")
     shown = trust(result, Probe(zone="z", status=probe, reason="because"))
     assert shown.status is ListingStatus.ERROR and "because" in shown.meaning and shown.txt == ""
+
+
+def _broken(zone: str, failure: ProbeFailure) -> Probe:
+    return Probe(zone=zone, status=ProbeStatus.BROKEN, reason="r", failure=failure)
+
+
+NXD = ProbeFailure.TEST_ENTRY_NXDOMAIN
+
+
+@pytest.mark.parametrize(("probes", "fault"), [
+    ([_broken("a", NXD), _broken("b", NXD)], "answers NXDOMAIN for every blacklist's test entry"),
+    ([_broken("a", ProbeFailure.LISTS_ANYTHING)] * 3, "answers every blacklist query, even for names no list lists"),
+    ([_broken("a", NXD), _broken("b", ProbeFailure.LISTS_ANYTHING)], ""),
+    ([_broken("a", NXD), Probe(zone="b", status=ProbeStatus.OK)], ""),
+    ([_broken("a", NXD), Probe(zone="b", status=ProbeStatus.INCONCLUSIVE, reason="probe timeout")], ""),
+    ([_broken("a", NXD)], ""),
+    ([Probe(zone="a", status=ProbeStatus.OK)] * 2, ""),
+], ids=["all-nxdomain", "all-wildcard", "two-ways", "one-ok", "one-inconclusive", "one-zone", "all-ok"])
+def test_resolver_fault_only_when_every_zone_fails_alike(probes: list[Probe], fault: str) -> None:
+    assert resolver_fault(probes) == fault
+
+
+def test_judge_probes_tells_how_a_zone_failed() -> None:
+    assert judge_probes(ZEN, NX, NX, NX).failure is NXD
+    assert judge_probes(ZEN, _lookup(LookupStatus.NODATA), NX, NX).failure is ProbeFailure.TEST_ENTRY_NODATA
+    assert judge_probes(ZEN, OK, OK, NX).failure is ProbeFailure.LISTS_ANYTHING
+    assert judge_probes(ZEN, OK, NX, NX).failure is ProbeFailure.NONE
+
+
+@pytest.mark.parametrize("status", [ListingStatus.LISTED, ListingStatus.NOT_LISTED])
+def test_answers_through_a_resolver_at_fault_blame_the_resolver(status: ListingStatus) -> None:
+    result = ZoneResult(zone="z", list="Z", status=status, txt="t")
+    shown = trust(result, _broken("z", NXD), fault="answers NXDOMAIN for every blacklist's test entry")
+    assert (shown.status, shown.problem, shown.txt) == (ListingStatus.ERROR, "resolver at fault", "")
+    assert "dead" not in shown.meaning and "sanity probe" not in shown.meaning
 
 
 def test_trusted_zone_answers_pass() -> None:

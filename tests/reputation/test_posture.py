@@ -57,6 +57,34 @@ def test_no_advice_when_spf_could_not_be_fetched() -> None:
     assert not any("No SPF" in a for a in posture.advice)
 
 
+def test_records_that_could_not_be_looked_up_get_no_advice() -> None:
+    spf = SpfWalk(temporary_error="SPF lookup error: SERVFAIL", lookup_failure="SERVFAIL")
+    dmarc = Dmarc(error="DMARC lookup for example.com timeout: no answer within 1s",
+                  lookup_failure="timeout (no answer within 1s)")
+    posture = build_posture("example.com", spf, dmarc)
+    assert (posture.spf_lookup_problem, posture.dmarc_lookup_problem) == ("SERVFAIL", "timeout (no answer within 1s)")
+    assert (posture.spf_valid, posture.advice) == (None, ())
+
+
+def test_a_resolver_at_fault_makes_missing_records_unknown_not_missing() -> None:
+    posture = build_posture("example.com", SpfWalk(), Dmarc(), distrust="resolver at fault")
+    assert (posture.spf_lookup_problem, posture.dmarc_lookup_problem) == ("resolver at fault", "resolver at fault")
+    assert (posture.spf_valid, posture.advice) == (None, ())
+    found = build_posture("example.com", SpfWalk(record="v=spf1 -all", all_qualifier="-all"),
+                          Dmarc(record="v=DMARC1; p=reject", policy="reject", rua=("a@b",)),
+                          distrust="resolver at fault")
+    assert (found.spf_lookup_problem, found.dmarc_lookup_problem, found.spf_valid) == ("", "", True)
+
+
+def test_an_include_that_could_not_be_fetched_is_not_a_broken_record() -> None:
+    spf = SpfWalk(record="v=spf1 include:_spf.example.net -all", all_qualifier="-all",
+                  errors=("_spf.example.net: SPF lookup timeout (temperror)",))
+    posture = build_posture("example.com", spf, Dmarc(record="v=DMARC1; p=reject", policy="reject", rua=("a@b",)))
+    assert posture.spf_valid is None
+    assert posture.spf_lookup_problem == "_spf.example.net: SPF lookup timeout (temperror)"
+    assert not any("broken" in a for a in posture.advice)
+
+
 def _dmarc(resolver: Resolver, domain: str) -> Dmarc:
     return asyncio.run(check_dmarc(resolver, domain))
 
@@ -87,6 +115,7 @@ def test_dmarc_lookup_failure(dns_server: DNSServer, resolver: Resolver) -> None
     dns_server.world.rule("_dmarc.fail.example", Behaviour.SERVFAIL)
     dmarc = _dmarc(resolver, "fail.example")
     assert dmarc.error and "SERVFAIL" in dmarc.error
+    assert dmarc.lookup_failure == "SERVFAIL"
 
 
 def test_posture_in_a_domain_check(check: Check) -> None:

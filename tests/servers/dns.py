@@ -21,14 +21,16 @@ Use it from any test package by importing the fixture into that package's confte
 `World` API: `add(name, type, *values, ttl=300)` (A, AAAA, TXT, MX "10 host", PTR, CNAME; values
 append), `remove(name, type=None)`, `list_ip(ip, zone, *codes, txt=)`, `list_domain(...)`,
 `rule(suffix, behaviour, a=..., txt=...)` with `Behaviour` SERVFAIL / REFUSED / NXDOMAIN / DROP
-(never answers) / WILDCARD (answers every name), `refuse_like_spamhaus(zone)` (127.255.255.254 for
+(never answers) / WILDCARD (answers every name); the longest matching suffix wins and `rule("", ...)`
+matches every name (a broken resolver); `refuse_like_spamhaus(zone)` (127.255.255.254 for
 everything, as behind a public resolver), `delay` (seconds before each answer; `delays[suffix]`
 per zone), `queries` (every (name, type) asked) and `asked(suffix)`.
 `start_dns_server(world)` / `.stop()` run one outside pytest (bench/dnsbl_fanout.py does).
 Negative answers carry an SOA so resolvers cache them as real servers' would.
 
 The default world (`default_world()`, fresh for every test) serves the bot's real catalogue
-names — safe, as the resolver only ever talks to this server:
+names (IP_ZONES / DOMAIN_ZONES: the lists `bot.blocklists` queries by default, plus their DQS
+names) — safe, as the resolver only ever talks to this server:
 - every IP list lists its RFC 5782 probe 127.0.0.2 (not 127.0.0.1); every domain list lists `test`;
 - LISTED_IP 192.0.2.99: ZEN .2 and .10 with TXT, SpamCop .2 with TXT, UCEPROTECT L2 (info);
   PBL_IP 192.0.2.77: ZEN .11; LISTED_IP6 2001:db8::99 and MAPPED_IP6 ::ffff:192.0.2.98: ZEN .3
@@ -59,6 +61,7 @@ from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TXT, A, DNSRecor
 from dnslib.dns import DNSError as DnslibError
 from dnslib.server import DNSHandler, TCPServer, UDPServer
 
+from bot.blocklists import Blocklist, Reading, ZoneType, queried_by_default
 from bot.config import DNSSettings
 
 CLEAN_IP = "192.0.2.1"
@@ -77,11 +80,20 @@ REFUSED_ZONE = "refused.dnsbl.test"
 SILENT_ZONE = "silent.dnsbl.test"
 EMPTY_ZONE = "empty.dnsbl.test"
 
-IP_ZONES = ("zen.spamhaus.org", "b.barracudacentral.org", "bl.spamcop.net", "psbl.surriel.com",
-            "bl.mailspike.net", "dnsbl-1.uceprotect.net", "dnsbl-2.uceprotect.net", "dnsbl-3.uceprotect.net",
-            f"{DQS_KEY}.zen.dq.spamhaus.net")
-DOMAIN_ZONES = {"dbl.spamhaus.org": "127.0.1.2", "multi.surbl.org": "127.0.0.64", "multi.uribl.com": "127.0.0.2",
-                f"{DQS_KEY}.dbl.dq.spamhaus.net": "127.0.1.2"}
+
+def _test_entry_answer(entry: Blocklist) -> str:
+    """What a domain list's `test` entry answers: its first listing code, or its spam bit (URIBL 2, SURBL 64)."""
+    listing = next((code.match for code in entry.codes if code.reading is Reading.LISTED), "")
+    return listing or f"127.0.0.{next(bit for bit, meaning in entry.bits if 'spam' in meaning)}"
+
+
+# The zones the bot queries by default, from the catalogue, plus their DQS names under DQS_KEY.
+_QUERIED = queried_by_default()
+IP_ZONES = (*(entry.zone for entry in _QUERIED if entry.type is ZoneType.IP),
+            *(f"{DQS_KEY}.{entry.dqs_zone}" for entry in _QUERIED if entry.type is ZoneType.IP and entry.dqs_zone))
+DOMAIN_ZONES = {**{entry.zone: _test_entry_answer(entry) for entry in _QUERIED if entry.type is ZoneType.DOMAIN},
+                **{f"{DQS_KEY}.{entry.dqs_zone}": _test_entry_answer(entry)
+                   for entry in _QUERIED if entry.type is ZoneType.DOMAIN and entry.dqs_zone}}
 
 # (target, zone, answers, txt): the listings of the default world.
 LISTINGS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -192,7 +204,7 @@ def _norm(name: str) -> str:
 
 
 def _under(name: str, suffix: str) -> bool:
-    return name == suffix or name.endswith("." + suffix)
+    return not suffix or name == suffix or name.endswith("." + suffix)  # "" is every name: rule("", ...)
 
 
 def default_world() -> World:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.models import (
+    BlacklistState,
+    BlacklistStatus,
     Cause,
     CheckResult,
     Diagnosis,
@@ -19,6 +21,7 @@ from bot.models import (
     IncidentState,
     IPCheck,
     ListingStatus,
+    Posture,
     Verdict,
     ZoneResult,
 )
@@ -254,6 +257,91 @@ def test_check_answer_unknown_is_never_called_clean() -> None:
     assert "not listed" not in text
 
 
+FAULT = (
+    "the resolver 127.0.0.1:5353 answers NXDOMAIN for every blacklist's test entry: it is at fault, not the "
+    "lists, and what it says does not exist at example.com cannot be trusted either; point [dns] nameservers "
+    "at a working resolver"
+)
+
+
+def _unknown(**fields: object) -> CheckResult:
+    base = CheckResult(target="example.com", target_type="domain", checked_at=NOW, verdict=Verdict.UNKNOWN)
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def _answer(result: CheckResult) -> str:
+    return render_text(blocks.check_answer(result, figures=None, incident=None, with_button=False).payload())
+
+
+def _headline(result: CheckResult) -> str:
+    return mrkdwn_strings(blocks.check_answer(result, figures=None, incident=None))[0]
+
+
+def test_check_answer_blames_a_resolver_at_fault_once() -> None:
+    dbl = ZoneResult(zone="dbl.spamhaus.org", list="Spamhaus DBL", status=ListingStatus.ERROR,
+                     problem="resolver at fault")
+    posture = Posture(spf_lookup_problem="resolver at fault", dmarc_lookup_problem="resolver at fault")
+    result = _unknown(problems=(FAULT,), domain_results=(dbl,), posture=posture)
+    assert _headline(result) == f"❔ *Could not tell whether example.com is listed because {FAULT}*"
+    text = _answer(result)
+    assert text.count("at fault, not the lists") == 1 and "Could not check" not in text
+    assert "SPF: could not look up: resolver at fault" in text and "DMARC: could not look up: resolver at fault" in text
+    assert "none published" not in text and "✅" not in text
+
+
+def test_check_answer_lists_several_reasons_below_the_verdict() -> None:
+    problems = ("SPF lookup of example.com: SERVFAIL", "MX lookup of example.com: SERVFAIL",
+                "A and AAAA lookups of example.com failed", "DMARC lookup of example.com: SERVFAIL")
+    posture = Posture(spf_error="SPF lookup error: SERVFAIL", spf_lookup_problem="SERVFAIL",
+                      dmarc_error="DMARC lookup for example.com error: SERVFAIL", dmarc_lookup_problem="SERVFAIL")
+    lines = _answer(_unknown(problems=problems, posture=posture)).splitlines()
+    assert lines[:6] == ["❔ Could not tell whether example.com is listed because of the 4 problems below",
+                         "Could not check", *(f"• {p}" for p in problems)]
+    assert lines[6:9] == ["Posture", "SPF: could not look up: SERVFAIL", "DMARC: could not look up: SERVFAIL"]
+
+
+def test_check_answer_of_a_dmarc_timeout() -> None:
+    posture = Posture(spf_record="v=spf1 -all", spf_valid=True, spf_lookups=0,
+                      dmarc_error="DMARC lookup for example.com timeout: no answer within 1s",
+                      dmarc_lookup_problem="timeout (no answer within 1s)")
+    result = _unknown(problems=("DMARC lookup of example.com: timeout (no answer within 1s)",), posture=posture)
+    assert _headline(result) == ("❔ *Could not tell whether example.com is listed because "
+                                 "DMARC lookup of example.com: timeout (no answer within 1s)*")
+    lines = _answer(result).splitlines()
+    assert "DMARC: could not look up: timeout (no answer within 1s)" in lines
+    assert not any("fix it" in line or "ublish" in line for line in lines)
+
+
+def test_check_answer_of_a_private_ip_is_never_a_tick() -> None:
+    problem = "10.0.0.1 is not a public address: blocklists do not list it (private network, RFC 1918)"
+    result = _unknown(target="10.0.0.1", target_type="ip", ips=(IPCheck(ip="10.0.0.1", sources=()),),
+                      problems=(problem,), not_public=(("10.0.0.1", "private network, RFC 1918"),))
+    answer = blocks.check_answer(result, figures=None, incident=None, with_button=False)
+    assert answer.text == f"❔ {problem}"
+    assert render_text(answer.payload()).splitlines()[0] == f"❔ {problem}"
+    assert "✅" not in all_text(answer) and "Checked IPs" not in all_text(answer)
+
+
+def test_check_answer_shows_a_domain_s_private_sending_ip_as_not_checked() -> None:
+    checked = IPCheck(ip="192.0.2.10", sources=("spf",), results=(
+        ZoneResult(zone="zen.spamhaus.org", list="Spamhaus ZEN", status=ListingStatus.NOT_LISTED),))
+    result = _unknown(verdict=Verdict.CLEAN, ips=(IPCheck(ip="10.0.0.1", sources=("spf",)), checked),
+                      not_public=(("10.0.0.1", "private network, RFC 1918"),))
+    answer = blocks.check_answer(result, figures=None, incident=None, with_button=False)
+    assert mrkdwn_strings(answer)[:3] == [
+        "✅ *example.com is not listed on any of the 1 blocklists checked*",
+        "Checked IPs: 192.0.2.10 (spf)",
+        "Not checked, not a public address (blocklists do not list it): 10.0.0.1 (private network, RFC 1918)",
+    ]
+
+
+def test_check_answer_listed_still_says_what_could_not_be_checked() -> None:
+    result = replace(listed_result(), problems=("MX lookup of example.com: SERVFAIL",))
+    text = _answer(result)
+    assert text.startswith("⛔ example.com is listed on 1 blocklist")
+    assert "Could not check\n• MX lookup of example.com: SERVFAIL" in text
+
+
 def test_check_answer_escapes_dns_text() -> None:
     result = replace(
         listed_result(),
@@ -281,8 +369,18 @@ def test_usage_and_home() -> None:
     assert_inert(blocks.usage("bad <!channel>"))
     home = blocks.home_view(
         blocks.HomeData(
-            domains=(("example.com", INCIDENT), ("quiet.example", None)),
+            domains=(("example.com", INCIDENT), ("quiet.example", None), ("resolved.example", None),
+                     ("unchecked.example", None)),
             incident_urls={7: "https://s.example/p1"},
+            figures={d: blocks.BounceFigures(domain=d, window=timedelta(hours=1), in_window=n, threshold=50,
+                                             last_24h=n, delayed=4)
+                     for d, n in (("example.com", 120), ("quiet.example", 3), ("resolved.example", 274),
+                                  ("unchecked.example", 0))},
+            blacklists={"quiet.example": BlacklistStatus(state=BlacklistState.NOT_LISTED, lists=11, checked_at=NOW),
+                        "resolved.example": BlacklistStatus(state=BlacklistState.NOT_LISTED, lists=11,
+                                                            checked_at=NOW),
+                        "unchecked.example": BlacklistStatus(state=BlacklistState.UNKNOWN,
+                                                             why="the check at 11:58 UTC could not run: timeout")},
             mailboxes=(
                 blocks.MailboxStatus(
                     name="postmaster", folder="INBOX", last_scan_at=NOW, last_error=HOSTILE, last_error_at=NOW
@@ -291,7 +389,48 @@ def test_usage_and_home() -> None:
         )
     )
     assert home["type"] == "home"
-    text = render_view(home)
-    assert "example.com: open incident #7" in text and "quiet.example: quiet" in text
+    text = render_view(home, width=300)
+    assert "example.com: open incident #7, likely Blacklisted" in text
+    assert "120 bounces in the last 1h (threshold 50): above threshold, 4 delay warnings not counted" in text
+    assert "✅ quiet.example: no open incident, below threshold, not listed" in text
+    # Resolved by a person while still flooding: never "quiet".
+    assert "⚠️ resolved.example: above threshold, no open incident" in text
+    assert "274 bounces in the last 1h (threshold 50): above threshold" in text
+    assert "❔ unchecked.example: no open incident, below threshold; blacklist status unknown" in text
+    assert "Blacklists: ❔ unknown: the check at 11:58 UTC could not run: timeout" in text
+    assert "✅ unchecked.example" not in text and "✅ resolved.example" not in text
     assert "postmaster / INBOX: last scan 2026-11-27 12:00 UTC" in text
     assert "&lt;!channel&gt;" in json.dumps(home)
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    (None, "⏳ Not checked yet: no blacklist check has run yet."),
+    (BlacklistStatus(state=BlacklistState.NOT_CHECKED, why="no blacklist check has run yet"),
+     "⏳ Not checked yet: no blacklist check has run yet."),
+    (BlacklistStatus(state=BlacklistState.UNKNOWN, why="the check at 11:59 UTC could not run: resolver down",
+                     checked_at=NOW), "❔ Unknown: the check at 11:59 UTC could not run: resolver down."),
+    (BlacklistStatus(state=BlacklistState.NOT_LISTED, checked_at=NOW - timedelta(minutes=5), lists=11),
+     "✅ None of our IPs or domains is listed (11 lists answered, checked at 2026-11-27 11:55 UTC)."),
+], ids=["no-status", "not-checked", "unknown", "clean"])
+def test_the_card_says_only_what_the_check_allows(status: BlacklistStatus | None, says: str) -> None:
+    card = blocks.incident_card(replace(INCIDENT, listings=(), blacklist=status), now=NOW)
+    text = " ".join(render_text(card.payload()).replace("🔴 ", "").split())
+    assert says in text
+    assert ("✅" in text) is (status is not None and status.state is BlacklistState.NOT_LISTED)
+
+
+def test_known_listings_stay_and_the_rest_is_unknown_when_a_recheck_fails() -> None:
+    status = BlacklistStatus(state=BlacklistState.UNKNOWN, why="the check at 11:59 UTC could not run: timeout")
+    text = render_text(blocks.incident_card(replace(INCIDENT, blacklist=status), now=NOW).payload())
+    assert "⛔ 192.0.2.10 on zen.spamhaus.org" in text
+    assert "❔ The rest is unknown: the check at 11:59 UTC could not run: timeout." in " ".join(text.split())
+
+
+def test_cited_lists_get_their_delist_link_and_a_retired_one_says_so() -> None:
+    cited = (("zen.spamhaus.org", 36), ("cbl.abuseat.org", 4), ("dnsbl.dronebl.org", 3), ("rbl.nowhere.example", 1))
+    text = " ".join(render_text(blocks.incident_card(replace(INCIDENT, cited=cited), now=NOW).payload()).split())
+    assert "Cited in bounces" in text
+    assert "Spamhaus ZEN (zen.spamhaus.org): 36 — delist (https://check.spamhaus.org/" in text
+    assert "(cbl.abuseat.org): 4, cited (list retired; its listings moved to zen.spamhaus.org)" in text
+    assert "(dnsbl.dronebl.org): 3 — delist (https://" in text  # cited only, never queried: still its page
+    assert "rbl.nowhere.example: 1 (a list we do not know)" in text

@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.models import CheckResult
+from bot.reputation.check import check_target
+from bot.reputation.resolver import Resolver
 from bot.slack.text_render import render_text
 from bot.slack.wsgi import make_wsgi
+from tests.conftest import free_port
+from tests.servers.dns import Behaviour, DNSServer, dns_server  # noqa: F401  (the fixture)
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import SECRET, Clock, FakeChecker, SlackApp, build, make_settings, serve, store_incident
 
@@ -125,3 +130,40 @@ def test_check_failure_becomes_a_short_sentence(slack_app: SlackApp) -> None:
 
 def test_signing_secret_is_the_one_configured() -> None:
     assert SECRET == "test-signing-secret"
+
+
+def _real_checks(slack_app: SlackApp, settings: Settings) -> None:
+    """The app's checker replaced by the real one, through `settings`' resolver."""
+
+    def check(target: str, bounce_ips: tuple[str, ...]) -> CheckResult:
+        return check_target(target, settings, bounce_ips=bounce_ips, resolver=Resolver(settings.dns), env={})
+
+    object.__setattr__(slack_app.services, "check", check)
+
+
+def _answer_to(slack_app: SlackApp, text: str) -> dict[str, object]:
+    slack_app.command(text)
+    slack_app.slack.wait_for(lambda: hooks(slack_app.slack))
+    return hooks(slack_app.slack)[0]
+
+
+def test_a_private_ip_is_not_public_and_never_a_tick(slack_app: SlackApp) -> None:
+    nobody = Settings.model_validate({"dns": {"nameservers": [f"127.0.0.1:{free_port()}"], "timeout": "0.5s"}})
+    _real_checks(slack_app, nobody)  # no resolver answers: the check must not need one
+    answer = _answer_to(slack_app, "10.0.0.1")
+    assert answer["text"] == ("❔ 10.0.0.1 is not a public address: blocklists do not list it "
+                              "(private network, RFC 1918)")
+    assert "✅" not in render_text(answer)
+
+
+def test_a_resolver_at_fault_is_named_in_the_answer(slack_app: SlackApp, dns_server: DNSServer) -> None:  # noqa: F811
+    dns_server.world.rule("", Behaviour.NXDOMAIN)
+    _real_checks(slack_app, Settings(dns=dns_server.settings()))
+    answer = _answer_to(slack_app, "example.com")
+    assert answer["text"] == (
+        f"❔ Could not tell whether example.com is listed because the resolver 127.0.0.1:{dns_server.port} answers "
+        "NXDOMAIN for every blacklist's test entry: it is at fault, not the lists, and what it says does not exist "
+        "at example.com cannot be trusted either; point [dns] nameservers at a working resolver")
+    text = render_text(answer)
+    assert "SPF: could not look up: resolver at fault" in text and "none published" not in text
+    assert "✅" not in text and "dead" not in text

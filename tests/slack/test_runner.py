@@ -3,6 +3,7 @@ and Socket Mode against the local websocket stand-in."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,14 +58,24 @@ def start(config: Path, **env: str) -> subprocess.Popen[bytes]:
 
 
 def healthz(url: str) -> int:
+    return health(url)[0]
+
+
+def health(url: str) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of /healthz; (0, {}) when nothing answers."""
     try:
         with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-            return int(response.status)
+            return int(response.status), json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
-    except OSError:
-        return 0
+        with exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def alive(url: str) -> bool:
+    """The bot answers and can work: ok, or degraded (a mailbox or DNS it depends on is failing)."""
+    return health(url)[1].get("status") in ("ok", "degraded")
 
 
 @pytest.fixture

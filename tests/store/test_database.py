@@ -34,3 +34,30 @@ def test_a_v1_store_gains_origin_incident_kind_and_known_servers(tmp_path: Path)
     finally:
         engine.dispose()
     open_engine(f"sqlite:///{db}").dispose()  # a second start changes nothing
+
+
+def test_the_bucket_migration_counts_the_bounces_already_stored(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.config import MonitorSettings
+    from bot.store.figures import read_figures
+    from tests.monitor.conftest import add_bounces
+
+    db = tmp_path / "old.db"
+    engine = open_engine(f"sqlite:///{db}")
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    add_bounces(engine, now - timedelta(hours=2, minutes=10), 30)  # 06:50: window 1 back from 08:00
+    engine.dispose()
+    with sqlite3.connect(db) as conn:  # as a v3 store left them: rows, no buckets
+        conn.execute("DROP TABLE bounce_buckets")
+        conn.execute("DELETE FROM schema_version WHERE version > 3")
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        monitor = MonitorSettings(domains=("example.com",), window=timedelta(hours=1), baseline_days=1)
+        with engine.connect() as conn:
+            past = conn.exec_driver_sql("SELECT bucket_start, failed FROM bounce_buckets").all()
+            figures = read_figures(conn, ["example.com"], now, monitor)["example.com"]
+        assert past == [("2026-12-01 06:00:00.000000", 30)]
+        assert figures.baseline == 0.0  # median of 24 hours, one of them 30
+    finally:
+        engine.dispose()

@@ -24,12 +24,16 @@ def home_data(services: Services) -> blocks.HomeData:
     monitored = list(settings.monitor.domains) + sorted({i.domain for i in open_ones} - set(settings.monitor.domains))
     domains = queries.domain_incidents(engine, monitored)
     urls = {i.id: url for i in open_ones if (url := queries.incident_link(engine, i, settings.slack.api_url).url)}
+    now = services.clock()
     return blocks.HomeData(
         domains=tuple(domains),
+        figures={d: queries.bounce_figures(engine, d, now=now, monitor=settings.monitor)
+                 for d in settings.monitor.domains},
+        blacklists=queries.blacklist_statuses(engine, settings, now),
         incident_urls=urls,
         mailboxes=tuple(queries.mailbox_statuses(engine)),
         servers=queries.servers_by_domain(engine, settings.monitor),
-        now=services.clock(),
+        now=now,
     )
 
 
