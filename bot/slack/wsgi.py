@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -16,19 +19,41 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.monitor.health import Health, Problem, down
+from bot.slack import door
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
     from bot.config import Settings
 
+log = logging.getLogger(__name__)
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi(app: App, health: Callable[[], Health | bool]) -> WSGIApplication:
-    """Bolt's WSGI handler plus the health check (`health` may be a plain up/down for tests)."""
+def make_wsgi(app: App, health: Callable[[], Health | bool], *,
+              clock: Callable[[], float] = time.time) -> WSGIApplication:
+    """Bolt's WSGI handler behind the door (bot/slack/door.py), plus the health check.
+
+    `health` may be a plain up/down for tests. The signing secret is the one Bolt was built with.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = app._signing_secret  # Bolt keeps it, and no public accessor; one secret, one place
+
+    def events(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _answer(start_response, 405, "method not allowed")
+        body = door.read_body(environ)
+        if isinstance(body, door.Refusal):
+            return _refuse(start_response, body, environ)
+        refusal = door.verify(door.headers_of(environ), body, secret, clock()) or door.well_formed(
+            str(environ.get("CONTENT_TYPE") or ""), body)
+        if refusal is not None:
+            return _refuse(start_response, refusal, environ)
+        # Bolt reads the body again: hand it the bytes already read and checked.
+        inner = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        return slack(inner, start_response)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -41,9 +66,28 @@ def make_wsgi(app: App, health: Callable[[], Health | bool]) -> WSGIApplication:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack(environ, start_response)
+        if environ.get("PATH_INFO") == EVENTS_PATH:
+            return events(environ, start_response)
+        return _answer(start_response, 404, "not found")
 
     return application
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            411: "Length Required", 413: "Content Too Large"}
+
+
+def _refuse(start_response: StartResponse, refusal: door.Refusal, environ: WSGIEnvironment) -> Iterable[bytes]:
+    log.warning("refused %s %s from %s: %d %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                environ.get("REMOTE_ADDR", "?"), refusal.status, refusal.reason)
+    return _answer(start_response, refusal.status, _REASONS.get(refusal.status, "refused").lower())
+
+
+def _answer(start_response: StartResponse, status: int, text: str) -> Iterable[bytes]:
+    body = (text + "\n").encode()
+    start_response(f"{status} {_REASONS.get(status, 'Error')}", [
+        ("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def create_app(settings: Settings | None = None) -> WSGIApplication:
