@@ -62,6 +62,7 @@ def _v4_bounce_buckets(conn: Connection) -> None:
     from bot.store.buckets import rebuild
 
     schema.bounce_buckets.create(conn, checkfirst=True)
+    schema.baseline_cache.create(conn, checkfirst=True)
     rebuild(conn)
 
 

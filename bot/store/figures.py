@@ -18,11 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.config import MonitorSettings
 from bot.store.rates_queries import BaselineCache, BounceGroup, baseline_counts, utc, utc_or_none, window_groups
-from bot.store.schema import bounces
+from bot.store.schema import baseline_cache, bounces
 
 Tally = tuple[tuple[str, int], ...]  # (key, count), largest first
 
@@ -74,14 +75,11 @@ def read_figures(conn: Connection, domains: Sequence[str], now: datetime, monito
         return {}
     start = now - monitor.window
     counts = _counts_by_action(conn, domains, start, now)
-    windows, read_in = windows_in_baseline(monitor), baseline_window(monitor)
-    read_past = baselines.counts if baselines else baseline_counts
-    past = read_past(conn, domains, start, read_in, windows)
-    scale = monitor.window / read_in  # a 15-minute window's typical count is a quarter of the hour's
+    typicals = _typicals(conn, domains, start, monitor, baselines)
     day = _counts_by_action(conn, domains, now - timedelta(days=1), now) if last_day else {}
     out = {}
     for domain in domains:
-        typical = baseline(past.get(domain, {}), windows) * scale
+        typical = typicals.get(domain, 0.0)
         out[domain] = DomainFigures(
             domain=domain, start=start, end=now, failed=counts.get((domain, "failed"), 0),
             delayed=counts.get((domain, "delayed"), 0), baseline=typical, threshold=threshold(typical, monitor),
@@ -117,6 +115,43 @@ def window_series(conn: Connection, domain: str, *, start: datetime, end: dateti
         moment = start + step * n
         series.append((moment, bisect.bisect_left(stamps, moment) - bisect.bisect_left(stamps, moment - window)))
     return series
+
+
+def _typicals(conn: Connection, domains: Sequence[str], start: datetime, monitor: MonitorSettings,
+              baselines: BaselineCache | None) -> dict[str, float]:
+    """Each domain's typical window count, as of the full hour before `start`.
+
+    The week behind barely moves within an hour: the first evaluation of the hour reads the buckets
+    and stores the result (baseline_cache), every later one, in any process, reads a row per domain.
+    """
+    windows, read_in = windows_in_baseline(monitor), baseline_window(monitor)
+    if windows <= 0:
+        return {}
+    scale = monitor.window / read_in  # a 15-minute window's typical count is a quarter of the hour's
+    anchor = utc(start).replace(minute=0, second=0, microsecond=0)
+    key = (baseline_cache.c.anchor == anchor, baseline_cache.c.window_seconds == int(read_in.total_seconds()),
+           baseline_cache.c.windows == windows)
+    stored = {str(d): float(t) for d, t in conn.execute(
+        select(baseline_cache.c.domain, baseline_cache.c.typical).where(*key,
+                                                                        baseline_cache.c.domain.in_(list(domains))))}
+    missing = [d for d in domains if d not in stored]
+    if missing:
+        read_past = baselines.counts if baselines else baseline_counts
+        past = read_past(conn, missing, anchor, read_in, windows)
+        fresh = {d: baseline(past.get(d, {}), windows) for d in missing}
+        _remember(conn, fresh, anchor, read_in, windows)
+        stored.update(fresh)
+    return {d: typical * scale for d, typical in stored.items()}
+
+
+def _remember(conn: Connection, typicals: Mapping[str, float], anchor: datetime, read_in: timedelta,
+              windows: int) -> None:
+    """Store this hour's baselines; another process storing them at the same time is no conflict."""
+    conn.execute(delete(baseline_cache).where(baseline_cache.c.anchor < anchor - timedelta(hours=2)))
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [{"domain": d, "anchor": anchor, "window_seconds": int(read_in.total_seconds()), "windows": windows,
+             "typical": t} for d, t in typicals.items()]
+    conn.execute(dialect.insert(baseline_cache).on_conflict_do_nothing(), rows)
 
 
 # --------------------------------------------------------------------------- the threshold (pure)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -103,6 +104,18 @@ bounce_buckets = Table(
     Column("bucket_start", UTC, primary_key=True),
     Column("failed", Integer, nullable=False, server_default="0"),
     Column("delayed", Integer, nullable=False, server_default="0"),
+)
+
+# The typical count of a domain's window over its baseline, as computed at a full hour: the first
+# evaluation of an hour computes it from the buckets, every later one (any process) reads it.
+baseline_cache = Table(
+    "baseline_cache",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("anchor", UTC, primary_key=True),  # the full hour the baseline's windows end at
+    Column("window_seconds", Integer, primary_key=True),
+    Column("windows", Integer, primary_key=True),
+    Column("typical", Float, nullable=False),
 )
 
 # --------------------------------------------------------------------------- reputation watch

@@ -12,7 +12,7 @@ from bot.monitor.evaluate import read_stats
 from bot.monitor.rates import WindowStats
 from bot.store.figures import baseline, our_sending_ips, read_figures, threshold
 from bot.store.rates_queries import BaselineCache, baseline_counts
-from bot.store.schema import bounces
+from bot.store.schema import bounce_buckets, bounces
 from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes, monitor_settings, spread
 
 
@@ -103,6 +103,18 @@ def test_the_baseline_reads_buckets_kept_with_the_bounces_not_the_rows(engine: E
         conn.execute(bounces.delete())  # what the baseline reads is not the rows
         figures = read_figures(conn, [DOMAIN], T0, settings.monitor)[DOMAIN]
     assert (figures.failed, figures.baseline) == (0, 80.0)
+
+
+def test_the_hours_baseline_is_computed_once_and_read_by_every_later_evaluation(
+    engine: Engine, settings: Settings
+) -> None:
+    add_bounces(engine, spread(T0 - timedelta(days=7), T0 - timedelta(hours=1), 6 * 24 * 80 + 23 * 80))
+    with engine.begin() as conn:
+        first = read_figures(conn, [DOMAIN], T0, settings.monitor)[DOMAIN]
+        conn.execute(bounce_buckets.delete())  # a later evaluation of the same hour does not read them
+        later = read_figures(conn, [DOMAIN], T0 + minutes(30), settings.monitor)[DOMAIN]
+        next_hour = read_figures(conn, [DOMAIN], T0 + minutes(70), settings.monitor)[DOMAIN]
+    assert (first.baseline, later.baseline, next_hour.baseline) == (80.0, 80.0, 0.0)
 
 
 def test_high_baseline_raises_the_threshold(engine: Engine, settings: Settings) -> None:
