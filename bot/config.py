@@ -42,6 +42,29 @@ def parse_duration(value: object) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# What a secret pasted where its variable's name belongs looks like: Slack tokens, long hex keys.
+_SECRET_LIKE = re.compile(r"^(?:xox[a-z]?-|xapp-|xoxe\.)|^[0-9a-f]{24,}$", re.IGNORECASE)
+
+
+def env_name(value: object) -> str:
+    """A `*_env` key: the name of an environment variable, never the secret itself.
+
+    The error never repeats the value: a secret pasted here must not reach a log or a terminal.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return ""
+    if _SECRET_LIKE.search(text):
+        raise ValueError("holds what looks like a secret; put the secret in an environment variable and "
+                         "name that variable here")
+    if not _ENV_NAME.match(text):
+        raise ValueError("is not an environment variable name (letters, digits and _, not starting with a digit)")
+    return text
+
+
+EnvName = Annotated[str, BeforeValidator(env_name)]
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,9 +89,9 @@ class MailboxSettings(_Section):
     security: Literal["tls", "starttls", "plain"] = "tls"
     ca_file: str = ""
     username: str = ""
-    password_env: str = ""
+    password_env: EnvName = ""
     auth: Literal["password", "xoauth2"] = "password"
-    oauth2_token_env: str = ""
+    oauth2_token_env: EnvName = ""
     oauth2_token_command: str = ""
     folders: tuple[str, ...] = ("INBOX",)
     timeout: Duration = timedelta(seconds=30)
@@ -150,7 +173,7 @@ class ZoneOverride(_Section):
 class DNSSettings(_Section):
     nameservers: tuple[str, ...] = ()
     timeout: Duration = timedelta(seconds=2)
-    spamhaus_dqs_key_env: str = ""
+    spamhaus_dqs_key_env: EnvName = ""
     zones: tuple[ZoneOverride, ...] = ()
     disable_zones: tuple[str, ...] = ()
     queries_per_second_per_zone: float = Field(default=20.0, gt=0)
@@ -173,9 +196,9 @@ class SlackSettings(_Section):
     mode: Literal["socket", "http"] = "socket"
     channel: str = ""
     api_url: str = "https://slack.com/api/"
-    bot_token_env: str = "SLACK_BOT_TOKEN"
-    app_token_env: str = "SLACK_APP_TOKEN"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    bot_token_env: EnvName = "SLACK_BOT_TOKEN"
+    app_token_env: EnvName = "SLACK_APP_TOKEN"
+    signing_secret_env: EnvName = "SLACK_SIGNING_SECRET"
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=3000, ge=1, le=65535)
     allowed_channels: tuple[str, ...] = ()

@@ -71,3 +71,28 @@ def test_secrets_only_from_environment() -> None:
     assert secret({"TOKEN": "xoxb-1"}, "TOKEN", "[slack] bot_token_env") == "xoxb-1"
     with pytest.raises(ConfigError, match="TOKEN is not set"):
         secret({}, "TOKEN", "[slack] bot_token_env")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    (("slack", "bot_token_env"), "xoxb-1234-5678-abcdefabcdef"),
+    (("slack", "app_token_env"), "xapp-1-A0-123-abc"),
+    (("slack", "signing_secret_env"), "8f14e45fceea167a5a36dedd4bea2543"),
+    (("dns", "spamhaus_dqs_key_env"), "abcdef0123456789abcdef01"),
+    (("slack", "bot_token_env"), "SLACK BOT TOKEN"),
+    (("slack", "bot_token_env"), "1TOKEN"),
+], ids=["bot-token", "app-token", "signing-secret", "dqs-key", "spaces", "leading-digit"])
+def test_a_secret_pasted_where_its_variable_belongs_is_refused_without_repeating_it(
+    key: tuple[str, str], value: str
+) -> None:
+    section, name = key
+    with pytest.raises(ConfigError) as refused:
+        settings_from_mapping({section: {name: value}}, "config.toml")
+    message = str(refused.value)
+    assert message.startswith(f"config.toml: [{section}] {name}: ")
+    assert value not in message and value[:8] not in message
+
+
+def test_a_mailbox_password_pasted_into_password_env_is_refused() -> None:
+    box = {"name": "pm", "host": "imap.example.com", "username": "pm", "password_env": "xoxp-oops"}
+    with pytest.raises(ConfigError, match=r"\[\[mailboxes\]\] 'pm' password_env: holds what looks like a secret"):
+        settings_from_mapping({"mailboxes": [box]}, "config.toml")
