@@ -1,8 +1,9 @@
 """Pure Block Kit rendering: incident cards, thread follow-ups, /bouncecheck answers, usage, App Home.
 
 Called by the notifier (cards and follow-ups go into the outbox) and by the listeners. Nothing here
-does I/O; every string that came from mail, DNS or a person is escaped before it reaches mrkdwn, and
-every message is cut to Slack's limits with a visible marker.
+does I/O; every string that came from mail, DNS or a person goes through `inert` (bot.slack.inert)
+before it reaches mrkdwn, every mrkdwn object is `verbatim`, and every message is cut to Slack's limits
+with a visible marker.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from bot.models import (
     Verdict,
     ZoneResult,
 )
+from bot.slack.inert import code_span
+from bot.slack.inert import inert as inert  # re-exported: the notifier cleans ops notices with it
 
 Block = dict[str, Any]
 
@@ -150,9 +153,21 @@ class HomeData:
 # --------------------------------------------------------------------------- text helpers
 
 
-def escape(text: object) -> str:
-    """Make untrusted text inert in mrkdwn: `<!channel>` or `<@U1>` shows as text, never pings."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# The old name of `inert`, for callers outside this module (commands/bouncecheck.py).
+escape = inert
+
+# The monitor's diagnosis writes whole sentences with bounce-derived values inside, so they are made
+# inert whole; its own command suggestions (`bouncecheck check example.com`) get their code span back.
+# Such a span holds a command and a domain name only, so wherever it came from it cannot ping, link or
+# format anything.
+_COMMAND_SPAN = re.compile(
+    "\N{MODIFIER LETTER GRAVE ACCENT}(bouncecheck check(?: [A-Za-z0-9.-]+)?)\N{MODIFIER LETTER GRAVE ACCENT}"
+)
+
+
+def _sentence(text: str) -> str:
+    """A sentence of the monitor's (evidence, next step, event detail), inert but for its command spans."""
+    return _COMMAND_SPAN.sub(r"`\1`", inert(text))
 
 
 def clip(text: str, limit: int) -> str:
@@ -169,15 +184,15 @@ def clip(text: str, limit: int) -> str:
 def link(url: str, label: str) -> str:
     """A mrkdwn link; the URL is only accepted as http(s) and cannot close the link early."""
     if not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
-        return escape(label)
-    return f"<{url}|{escape(label).replace('|', '/')}>"
+        return inert(label)
+    return f"<{url}|{inert(label).replace('|', '/')}>"
 
 
 def user(user_id: str | None) -> str:
     """A mention of a Slack user ID, or the escaped text when it is not one."""
     if not user_id:
         return "someone"
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else inert(user_id)
 
 
 def when(moment: datetime) -> str:
@@ -198,15 +213,18 @@ def duration(span: timedelta) -> str:
     return " ".join(p for p in parts if p)
 
 
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> Block:
+    """A mrkdwn text object. Verbatim: Slack does not link bare URLs or #channel names in it; the links,
+    mentions and dates the bot writes as `<…>` still work, and `inert` has disarmed everything else."""
+    return {"type": "mrkdwn", "text": clip(text, limit), "verbatim": True}
+
+
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def fields(pairs: Sequence[tuple[str, str]]) -> Block:
-    return {
-        "type": "section",
-        "fields": [{"type": "mrkdwn", "text": clip(f"*{k}*\n{v}", 2000)} for k, v in pairs[:10]],
-    }
+    return {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}", 2000) for k, v in pairs[:10]]}
 
 
 def header(text: str) -> Block:
@@ -219,7 +237,7 @@ def header(text: str) -> Block:
 def context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": clip(t, MAX_SECTION_TEXT)} for t in texts[:10]],
+        "elements": [mrkdwn(t) for t in texts[:10]],
     }
 
 
@@ -290,14 +308,14 @@ def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str
     answered for every list, else unknown and why, or not checked yet.
     """
     emoji, colour, label = STATE_LOOK[incident.state]
-    domain = escape(incident.domain)
+    domain = inert(incident.domain)
     facts = [
         ("State", f"{emoji} {label}" + _state_detail(incident)),
         ("Bounces in window", f"{incident.bounces_in_window} (threshold {incident.threshold})"
          + (": no bounce flood" if incident.kind is IncidentKind.LISTING else "")),
         ("Peak", str(incident.peak)),
         ("Since", when(incident.opened_at)),
-        ("Likely cause", escape(CAUSE_LABEL.get(incident.cause, str(incident.cause)))),
+        ("Likely cause", inert(CAUSE_LABEL.get(incident.cause, str(incident.cause)))),
     ]
     if incident.acknowledged_by:
         facts.append(("Acknowledged by", user(incident.acknowledged_by)))
@@ -307,18 +325,18 @@ def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str
         blocks.append(
             section(
                 "*Top reasons*\n"
-                + "\n".join(f"• {escape(reason)}: {count}" for reason, count in incident.top_reasons[:8])
+                + "\n".join(f"• {inert(reason)}: {count}" for reason, count in incident.top_reasons[:8])
             )
         )
     blocks.append(section(_listings_text(incident.listings, delist_urls or {}, incident.blacklist)
-                          + _cited_text(incident.cited)))
+                          + _cited_text(incident.cited, incident.blacklist)))
     actions = _card_actions(incident)
     blocks.append(context(f"Incident #{incident.id} · {domain} · updated {when(incident.updated_at)}"))
     if actions:
         blocks.append(actions)
     fallback = (
-        f"{emoji} {label}: {escape(headline(incident)[0].lower() + headline(incident)[1:])}: "
-        f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), likely {escape(incident.cause)}"
+        f"{emoji} {label}: {inert(headline(incident)[0].lower() + headline(incident)[1:])}: "
+        f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), likely {inert(incident.cause)}"
     )
     return Message(text=fallback, blocks=fit(blocks, keep_last=1 if actions else 0), color=colour)
 
@@ -348,11 +366,12 @@ def _diagnosis_blocks(incident: Incident) -> list[Block]:
         return []
     blocks: list[Block] = []
     if diagnosis.evidence:
-        blocks.append(section("*Why we think so*\n" + "\n".join(f"• {escape(e)}" for e in diagnosis.evidence)))
+        blocks.append(section("*Why we think so*\n" + "\n".join(f"• {_sentence(e)}" for e in diagnosis.evidence)))
     if diagnosis.next_steps:
         blocks.append(
             section(
-                "*What to do next*\n" + "\n".join(f"{n}. {escape(s)}" for n, s in enumerate(diagnosis.next_steps, 1))
+                "*What to do next*\n"
+                + "\n".join(f"{n}. {_sentence(s)}" for n, s in enumerate(diagnosis.next_steps, 1))
             )
         )
     return blocks
@@ -362,7 +381,7 @@ def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], stat
     """Listings we know of, then what the last check allows us to say about the rest."""
     state = status.state if status else BlacklistState.NOT_CHECKED
     when_checked = f" at {when(status.checked_at)}" if status and status.checked_at else ""
-    why = escape(status.why) if status and status.why else "no blacklist check has run yet"
+    why = inert(status.why) if status and status.why else "no blacklist check has run yet"
     if not listings:
         if state is BlacklistState.NOT_LISTED and status is not None:
             return (f"*Blacklists*\n✅ None of our IPs or domains is listed ({status.lists} lists answered, "
@@ -375,25 +394,29 @@ def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], stat
         target, _, zone = listing.partition("@")
         url = delist_urls.get(listing, "")
         delist = f" — {link(url, 'delist')}" if url else ""
-        lines.append(f"• ⛔ {escape(target)} on {escape(zone or '?')}{delist}")
+        lines.append(f"• ⛔ {inert(target)} on {inert(zone or '?')}{delist}")
     if state is BlacklistState.UNKNOWN:
         lines.append(f"❔ The rest is unknown: {why}.")
     return "*Blacklists*\n" + "\n".join(lines)
 
 
-def _cited_text(cited: Sequence[tuple[str, int]]) -> str:
+def _cited_text(cited: Sequence[tuple[str, int]], status: BlacklistStatus | None = None) -> str:
     """The lists the bounces cite, each with its delist link, or 'cited (list retired)' for a dead one."""
     if not cited:
         return ""
     lines = []
+    if status is not None and status.state is BlacklistState.NOT_LISTED:
+        # Not a contradiction, but it reads like one: say how both can be true.
+        lines.append("Receivers cite these although our checked IPs are not listed: the listing may be of a "
+                     "relay we do not check, or already expired.")
     for zone, count in cited:
         info = describe(zone)
         if info is None:
-            lines.append(f"• {escape(zone)}: {count} (a list we do not know)")
+            lines.append(f"• {inert(zone)}: {count} (a list we do not know)")
             continue
-        name = f"{escape(info.name)} ({escape(zone)})"
+        name = f"{inert(info.name)} ({inert(zone)})"
         if info.retired:
-            now = f"; its listings moved to {escape(info.replaced_by)}" if info.replaced_by else ""
+            now = f"; its listings moved to {inert(info.replaced_by)}" if info.replaced_by else ""
             lines.append(f"• {name}: {count}, cited (list retired{now})")
             continue
         url = info.delist_for()
@@ -428,10 +451,7 @@ def _card_actions(incident: Incident) -> Block | None:
             style="danger",
             confirm={
                 "title": {"type": "plain_text", "text": "Resolve this incident?"},
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"Mark the incident “{escape(headline(incident))}” as resolved.",
-                },
+                "text": mrkdwn(f"Mark the incident “{inert(headline(incident))}” as resolved."),
                 "confirm": {"type": "plain_text", "text": "Resolve"},
                 "deny": {"type": "plain_text", "text": "Cancel"},
             },
@@ -449,38 +469,38 @@ def followup(
     """The thread reply for one incident event, or None when the card alone says it."""
     # A person's action is said in full by the line itself; the monitor's detail would repeat it.
     said_in_full = event.actor and event.kind in (EventKind.ACKNOWLEDGED, EventKind.SNOOZED, EventKind.RESOLVED)
-    detail = f"\n{escape(event.detail)}" if event.detail and not said_in_full else ""
+    detail = f"\n{_sentence(event.detail)}" if event.detail and not said_in_full else ""
     data = event.data
     text: str
     if event.kind is EventKind.OPENED and data.get("incident_kind") == IncidentKind.LISTING.value:
         text = (
-            f"⛔ Incident opened: {escape(headline(incident))}. {escape(data.get('count', 0))} bounces in the "
-            f"window (threshold {escape(data.get('threshold', incident.threshold))}): no bounce flood.{detail}"
+            f"⛔ Incident opened: {inert(headline(incident))}. {inert(data.get('count', 0))} bounces in the "
+            f"window (threshold {inert(data.get('threshold', incident.threshold))}): no bounce flood.{detail}"
         )
     elif event.kind is EventKind.OPENED:
         text = (
             f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
-            f"(threshold {incident.threshold}). Likely cause: *{escape(incident.cause)}*.{detail}"
+            f"(threshold {incident.threshold}). Likely cause: *{inert(incident.cause)}*.{detail}"
         )
     elif event.kind is EventKind.GREW and data.get("flood"):
         was = data.get("previous_cause")
-        cause = escape(data.get("cause", incident.cause))
+        cause = inert(data.get("cause", incident.cause))
         text = (
-            f"🔴 Now a bounce flood: {escape(data.get('count'))} bounces in the window (threshold "
-            f"{escape(data.get('threshold', incident.threshold))}). Likely cause: *{cause}*"
-            f"{f' (was {escape(was)})' if was and was != data.get('cause') else ''}.{detail}"
+            f"🔴 Now a bounce flood: {inert(data.get('count'))} bounces in the window (threshold "
+            f"{inert(data.get('threshold', incident.threshold))}). Likely cause: *{cause}*"
+            f"{f' (was {inert(was)})' if was and was != data.get('cause') else ''}.{detail}"
         )
     elif event.kind is EventKind.GREW:
         before = data.get("previous") or data.get("from")
-        was = f" (was {escape(before)})" if before is not None else ""
+        was = f" (was {inert(before)})" if before is not None else ""
         count = data.get("count", incident.bounces_in_window)
-        text = f"📈 Bounces rose to *{escape(count)}* in the window{was}.{detail}"
+        text = f"📈 Bounces rose to *{inert(count)}* in the window{was}.{detail}"
     elif event.kind is EventKind.CAUSE_CHANGED:
-        text = f"🔎 Likely cause is now *{escape(CAUSE_LABEL.get(incident.cause, incident.cause))}*.{detail}"
+        text = f"🔎 Likely cause is now *{inert(CAUSE_LABEL.get(incident.cause, incident.cause))}*.{detail}"
     elif event.kind in (EventKind.LISTED, EventKind.DELISTED):
         listing = str(data.get("listing", ""))
         target, _, zone = listing.partition("@")
-        what = f"{escape(target)} on {escape(zone)}" if zone else escape(listing) or "a listing"
+        what = f"{inert(target)} on {inert(zone)}" if zone else inert(listing) or "a listing"
         if event.kind is EventKind.LISTED:
             url = (delist_urls or {}).get(listing, "")
             delist = f" — {link(url, 'request delisting')}" if url else ""
@@ -497,7 +517,7 @@ def followup(
         by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
         text = (
             f"✅ Resolved {by} after {lasted}. Peak {incident.peak} bounces in the window "
-            f"on {escape(incident.domain)}.{detail}"
+            f"on {inert(incident.domain)}.{detail}"
         )
     else:
         return None
@@ -507,7 +527,7 @@ def followup(
 def recheck_answer(incident: Incident, result: CheckResult) -> Message:
     """The thread reply to the Recheck button or a `recheck` mention."""
     answer = check_answer(result, figures=None, incident=None, with_button=False)
-    intro = section(f"🔁 Recheck of {escape(incident.domain)} for incident #{incident.id}:")
+    intro = section(f"🔁 Recheck of {inert(incident.domain)} for incident #{incident.id}:")
     return Message(text=f"🔁 Recheck: {answer.text}", blocks=fit((intro, *answer.blocks)))
 
 
@@ -544,7 +564,7 @@ def check_answer(
     An unknown verdict says why (`result.problems`): in the headline when there is one reason,
     below it when there are more. Only a clean verdict gets a ✅.
     """
-    target = escape(result.target)
+    target = inert(result.target)
     all_results = [
         *(("", r) for r in result.domain_results),
         *((ip.ip, r) for ip in result.ips for r in ip.results),
@@ -557,12 +577,12 @@ def check_answer(
     not_public = dict(result.not_public)
     checked = [ip for ip in result.ips if ip.ip not in not_public]
     if checked:
-        ips = ", ".join(f"{escape(ip.ip)} ({escape('/'.join(ip.sources))})" for ip in checked[:20])
+        ips = ", ".join(f"{inert(ip.ip)} ({inert('/'.join(ip.sources))})" for ip in checked[:20])
         more = f" and {len(checked) - 20} more" if len(checked) > 20 else ""
         blocks.append(context(f"Checked IPs: {ips}{more}"))
     if unchecked := [(ip, what) for ip, what in result.not_public if ip != result.target]:
         blocks.append(context("Not checked, not a public address (blocklists do not list it): "
-                              + ", ".join(f"{escape(ip)} ({escape(what)})" for ip, what in unchecked[:20])))
+                              + ", ".join(f"{inert(ip)} ({inert(what)})" for ip, what in unchecked[:20])))
     if listed:
         blocks.append(section("*Listings*\n" + "\n".join(_listing_line(who or result.target, r) for who, r in listed)))
     informational = [(who, r) for who, r in all_results if r.status is ListingStatus.LISTED and r.informational]
@@ -570,27 +590,27 @@ def check_answer(
         blocks.append(
             context(
                 "For information (lists a neighbourhood, not you): "
-                + ", ".join(f"{escape(who or result.target)} on {escape(r.list or r.zone)}" for who, r in informational)
+                + ", ".join(f"{inert(who or result.target)} on {inert(r.list or r.zone)}" for who, r in informational)
             )
         )
     if result.problems:  # a single reason for an unknown verdict is its headline already
         said = result.verdict is Verdict.UNKNOWN and len(result.problems) == 1
-        reasons = [] if said else [escape(p) for p in result.problems]
+        reasons = [] if said else [inert(p) for p in result.problems]
     else:  # a check read back from the store has no `problems`: its failed lookups say it
         reasons = [
-            f"{escape(who or result.target)} on {escape(r.list or r.zone)}: {escape(r.status)}" for who, r in failed
+            f"{inert(who or result.target)} on {inert(r.list or r.zone)}: {inert(r.status)}" for who, r in failed
         ]
     if reasons or result.broken_zones:
         lines = [f"• {reason}" for reason in reasons[:15]]
         if len(reasons) > 15:
             lines.append(f"• … and {len(reasons) - 15} more")
         if result.broken_zones:
-            lines.append("• Broken zones (answers ignored): " + ", ".join(escape(z) for z in result.broken_zones))
+            lines.append("• Broken zones (answers ignored): " + ", ".join(inert(z) for z in result.broken_zones))
         blocks.append(section("*Could not check*\n" + "\n".join(lines)))
     if result.posture:
         blocks.append(section(_posture_text(result.posture)))
     if result.notes:
-        blocks.append(context(*(escape(n) for n in result.notes[:5])))
+        blocks.append(context(*(inert(n) for n in result.notes[:5])))
     if figures:
         blocks.append(section(_figures_text(figures)))
     if incident:
@@ -598,7 +618,7 @@ def check_answer(
         where = link(incident.url, "open the incident card") if incident.url else "no card posted yet"
         blocks.append(
             section(
-                f"{look[0]} Incident #{incident.incident_id} on {escape(incident.domain)} is "
+                f"{look[0]} Incident #{incident.incident_id} on {inert(incident.domain)} is "
                 f"*{look[2].lower()}*: {where}."
             )
         )
@@ -629,9 +649,9 @@ def _verdict_line(
     if result.verdict is Verdict.CLEAN:
         return f"{target} is not listed on any of the {zones} blocklists checked"
     if result.target in dict(result.not_public):
-        return escape(result.problems[0]) if result.problems else f"{target} is not a public address"
+        return inert(result.problems[0]) if result.problems else f"{target} is not a public address"
     if len(result.problems) == 1:
-        return f"Could not tell whether {target} is listed because {escape(result.problems[0])}"
+        return f"Could not tell whether {target} is listed because {inert(result.problems[0])}"
     if result.problems:
         return f"Could not tell whether {target} is listed because of the {len(result.problems)} problems below"
     if failed:
@@ -640,43 +660,43 @@ def _verdict_line(
 
 
 def _listing_line(who: str, result: ZoneResult) -> str:
-    codes = f" ({escape(', '.join(result.codes))})" if result.codes else ""
-    meaning = f": {escape(result.meaning)}" if result.meaning else ""
-    txt = f"\n    _{escape(clip(result.txt, 300))}_" if result.txt else ""
+    codes = f" ({inert(', '.join(result.codes))})" if result.codes else ""
+    meaning = f": {inert(result.meaning)}" if result.meaning else ""
+    txt = f"\n    _{inert(clip(result.txt, 300))}_" if result.txt else ""
     delist = f" — {link(result.delist_url, 'delist')}" if result.delist_url else ""
-    return f"• ⛔ *{escape(result.list or result.zone)}* lists {escape(who)}{codes}{meaning}{delist}{txt}"
+    return f"• ⛔ *{inert(result.list or result.zone)}* lists {inert(who)}{codes}{meaning}{delist}{txt}"
 
 
 def _posture_text(posture: Posture) -> str:
     """SPF and DMARC, each published, not published, or not looked up (then it is never "none published")."""
     if posture.spf_record:
-        spf = f"SPF `{escape(clip(posture.spf_record, 400))}`"
+        spf = f"SPF {code_span(clip(posture.spf_record, 400))}"
         if posture.spf_lookups is not None:
             spf += f", {posture.spf_lookups} DNS lookups"
     elif posture.spf_lookup_problem:
-        spf = f"SPF: could not look up: {escape(posture.spf_lookup_problem)}"
+        spf = f"SPF: could not look up: {inert(posture.spf_lookup_problem)}"
     else:
         spf = "SPF: none published"
     if posture.spf_error and (posture.spf_record or not posture.spf_lookup_problem):
-        spf += f" ⚠️ {escape(posture.spf_error)}"
+        spf += f" ⚠️ {inert(posture.spf_error)}"
     if posture.dmarc_policy:
-        dmarc = f"DMARC p={escape(posture.dmarc_policy)}"
+        dmarc = f"DMARC p={inert(posture.dmarc_policy)}"
     elif posture.dmarc_record:
-        dmarc = f"DMARC `{escape(clip(posture.dmarc_record, 400))}`"
+        dmarc = f"DMARC {code_span(clip(posture.dmarc_record, 400))}"
     elif posture.dmarc_lookup_problem:
-        dmarc = f"DMARC: could not look up: {escape(posture.dmarc_lookup_problem)}"
+        dmarc = f"DMARC: could not look up: {inert(posture.dmarc_lookup_problem)}"
     else:
         dmarc = "DMARC: none published"
     if posture.dmarc_error and not posture.dmarc_lookup_problem:
-        dmarc += f" ⚠️ {escape(posture.dmarc_error)}"
-    advice = "".join(f"\n• {escape(a)}" for a in posture.advice)
+        dmarc += f" ⚠️ {inert(posture.dmarc_error)}"
+    advice = "".join(f"\n• {inert(a)}" for a in posture.advice)
     return f"*Posture*\n{spf}\n{dmarc}{advice}"
 
 
 def _figures_text(figures: BounceFigures) -> str:
-    reasons = ", ".join(f"{escape(r)} {n}" for r, n in figures.top_reasons[:5])
+    reasons = ", ".join(f"{inert(r)} {n}" for r, n in figures.top_reasons[:5])
     return (
-        f"*Recent bounces for {escape(figures.domain)}*\n{figures.in_window} in the last "
+        f"*Recent bounces for {inert(figures.domain)}*\n{figures.in_window} in the last "
         f"{duration(figures.window)} (threshold {figures.threshold}), {figures.last_24h} in 24h"
         + (f"; {figures.delayed} delay warnings not counted" if figures.delayed else "")
         + (f"\nTop reasons: {reasons}" if reasons else "")
@@ -687,7 +707,7 @@ def _figures_text(figures: BounceFigures) -> str:
 
 
 def usage(problem: str | None = None) -> Message:
-    lead = f"⚠️ {escape(problem)}\n\n" if problem else ""
+    lead = f"⚠️ {inert(problem)}\n\n" if problem else ""
     text = (
         f"{lead}*Usage:* `/bouncecheck &lt;domain | IP | address&gt;`\n"
         "• `/bouncecheck example.com`: blocklist status of the domain and its sending IPs, SPF/DMARC "
@@ -705,8 +725,8 @@ def notice(text: str) -> Message:
 
 
 def checking(target: str) -> str:
-    """The ack text of /bouncecheck, shown at once."""
-    return f"Checking {target}…"
+    """The ack text of /bouncecheck, shown at once (`inert` is idempotent: an escaped target is fine too)."""
+    return f"Checking {inert(target)}…"
 
 
 def _home_domain_line(domain: str, incident: Incident | None, figures: BounceFigures | None,
@@ -716,15 +736,15 @@ def _home_domain_line(domain: str, incident: Incident | None, figures: BounceFig
         emoji, _, label = STATE_LOOK[incident.state]
         url = urls.get(incident.id)
         where = f" — {link(url, 'open card')}" if url else ""
-        return (f"{emoji} {escape(domain)}: {label.lower()} incident #{incident.id}, likely "
-                f"{escape(CAUSE_LABEL.get(incident.cause, incident.cause))}{where}")
+        return (f"{emoji} {inert(domain)}: {label.lower()} incident #{incident.id}, likely "
+                f"{inert(CAUSE_LABEL.get(incident.cause, incident.cause))}{where}")
     if figures is not None and figures.in_window >= figures.threshold:
-        return f"⚠️ {escape(domain)}: above threshold, no open incident (resolved by a person, or not evaluated yet)"
+        return f"⚠️ {inert(domain)}: above threshold, no open incident (resolved by a person, or not evaluated yet)"
     if status is not None and status.state is BlacklistState.NOT_LISTED:
-        return f"✅ {escape(domain)}: no open incident, below threshold, not listed"
+        return f"✅ {inert(domain)}: no open incident, below threshold, not listed"
     if status is not None and status.state is BlacklistState.LISTED:
-        return f"⛔ {escape(domain)}: listed, no open incident"
-    return f"❔ {escape(domain)}: no open incident, below threshold; blacklist status unknown"
+        return f"⛔ {inert(domain)}: listed, no open incident"
+    return f"❔ {inert(domain)}: no open incident, below threshold; blacklist status unknown"
 
 
 def _home_figures_line(figures: BounceFigures | None) -> str:
@@ -745,8 +765,8 @@ def _home_blacklist_line(status: BlacklistStatus | None) -> str:
     if status.state is BlacklistState.LISTED:
         return f"Blacklists: ⛔ listed ({checked})"
     if status.state is BlacklistState.UNKNOWN:
-        return f"Blacklists: ❔ unknown: {escape(status.why)}"
-    return f"Blacklists: ⏳ {escape(status.why or 'not checked yet')}"
+        return f"Blacklists: ❔ unknown: {inert(status.why)}"
+    return f"Blacklists: ⏳ {inert(status.why or 'not checked yet')}"
 
 
 def servers_line(servers: Sequence[KnownServer], shown: int = 8) -> str:
@@ -757,7 +777,7 @@ def servers_line(servers: Sequence[KnownServer], shown: int = 8) -> str:
     merged: dict[str, dict[str, None]] = {}
     for server in sorted(servers, key=lambda s: list(ServerKind).index(s.kind)):
         merged.setdefault(server.value, {})[str(server.source)] = None
-    items = [f"{escape(value)} ({', '.join(sources)})" for value, sources in merged.items()]
+    items = [f"{inert(value)} ({', '.join(sources)})" for value, sources in merged.items()]
     more = f" · and {len(items) - shown} more" if len(items) > shown else ""
     return "Our servers: " + " · ".join(items[:shown]) + more
 
@@ -783,12 +803,12 @@ def home_view(data: HomeData) -> dict[str, Any]:
         error = (
             (
                 f"\n⚠️ last error {when(box.last_error_at) if box.last_error_at else ''}: "
-                f"{escape(clip(box.last_error, 500))}"
+                f"{inert(clip(box.last_error, 500))}"
             )
             if box.last_error
             else ""
         )
-        blocks.append(section(f"📬 *{escape(box.name)}* / {escape(box.folder)}: last scan {scanned}{error}"))
+        blocks.append(section(f"📬 *{inert(box.name)}* / {inert(box.folder)}: last scan {scanned}{error}"))
     if data.now:
         blocks.append(context(f"Updated {when(data.now)} · reopen this tab to refresh"))
     return {"type": "home", "blocks": list(fit(blocks, max_blocks=MAX_HOME_BLOCKS, max_chars=100_000))}

@@ -173,7 +173,7 @@ class SlackNotifier:
         """A notice for the people who run the bot; the same text at most once an hour."""
         now = self._clock()
         key = f"ops:{hashlib.sha256(text.encode()).hexdigest()[:16]}:{now:%Y%m%d%H}"
-        self.post_message(blocks.notice(f"🛠️ {blocks.escape(text)}"), key=key)
+        self.post_message(blocks.notice(f"🛠️ {blocks.inert(text)}"), key=key)
 
     def _event_rows(
         self, incident: Incident, event: IncidentEvent, now: datetime, urls: Mapping[str, str]

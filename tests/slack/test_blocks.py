@@ -80,8 +80,8 @@ def assert_inert(message: blocks.Message) -> None:
 
 
 def test_escape_makes_mentions_and_links_inert() -> None:
-    assert blocks.escape(HOSTILE) == (
-        "&lt;!channel&gt; &lt;@U0BOSS&gt; &lt;https://evil.example|click&gt; &amp; &lt;!here&gt;"
+    assert blocks.escape(HOSTILE) == (  # the `://` of a bare URL is broken by a zero-width space
+        "&lt;!channel&gt; &lt;@U0BOSS&gt; &lt;https:\u200b//evil.example|click&gt; &amp; &lt;!here&gt;"
     )
 
 
