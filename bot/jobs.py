@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.config import Settings, environ
-from bot.errors import DNSError, SourceError
+from bot.errors import BounceCheckError, DNSError, SourceError
 from bot.monitor import retention
 from bot.monitor.evaluate import Outcome, changed, evaluate
 from bot.monitor.learning import Learn, learn_missing
@@ -120,6 +120,18 @@ class Jobs:
                 self.notifier.notify(incident, events)
 
 
+class ExpectedFailures(logging.Filter):
+    """APScheduler logs every failed job with its traceback; a failure of ours (DNS down, a mailbox
+    refusing the login) is an expected state already told in one sentence: keep the line, drop the trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], BounceCheckError):
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class OpsNotices:
     """EVENT_JOB_ERROR → an ops notice, at most one per job per `every`, so a failing job never floods."""
 
@@ -175,6 +187,9 @@ def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, d
     if deliver is not None:
         every(DELIVER, jobs.deliver_queued, schedule.deliver_interval, now)
     scheduler.add_listener(OpsNotices(notifier.ops, clock=clock), EVENT_JOB_ERROR)
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(f, ExpectedFailures) for f in executor_log.filters):
+        executor_log.addFilter(ExpectedFailures())
     return scheduler
 
 

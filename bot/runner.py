@@ -1,7 +1,7 @@
 """`bouncecheck run`: the store, the scheduler and Slack (Socket Mode or HTTP) in one process.
 
     start_bot()  open the store → notifier (Slack if configured, else console) → scheduler → Bolt app
-    run_bot()    start_bot, then Socket Mode or gunicorn (HTTP) until SIGTERM/SIGINT, then a clean stop
+    run_bot()    start_bot, then Socket Mode or uvicorn (HTTP) until SIGTERM/SIGINT, then a clean stop
 
 Without a bot token or `[slack] channel` the bot still scans and evaluates, printing alerts.
 """
@@ -175,40 +175,14 @@ def run_bot(settings: Settings) -> int:
 
 
 def _serve_http(settings: Settings) -> int:
-    """HTTP mode: gunicorn in this process (one worker, threads); the worker starts the bot after the fork."""
-    from gunicorn.app.base import BaseApplication
-
+    """HTTP mode: uvicorn in this process (bot/slack/asgi.py); a slow client costs a coroutine, not a thread."""
+    from bot.slack.asgi import serve
     from bot.slack.wsgi import make_wsgi
 
-    running: list[Bot] = []
-
-    def stop_bots(_server: object, _worker: object) -> None:
-        for bot in running:
-            bot.stop()
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            options = {
-                "bind": f"{settings.slack.http_host}:{settings.slack.http_port}",
-                "workers": 1,
-                "threads": 8,
-                "worker_class": "gthread",
-                "timeout": 30,
-                "graceful_timeout": 20,
-                "worker_exit": stop_bots,
-                "control_socket_disable": True,
-            }
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            bot = start_bot(settings, environ(), http=True)
-            running.append(bot)
-            assert bot.app is not None
-            return make_wsgi(bot.app, bot.health)
-
+    bot = start_bot(settings, environ(), http=True)
     try:
-        Server().run()
-    except SystemExit as exc:
-        return int(exc.code or 0)
+        assert bot.app is not None
+        serve(make_wsgi(bot.app, bot.health), host=settings.slack.http_host, port=settings.slack.http_port)
+    finally:
+        bot.stop()
     return 0

@@ -1,6 +1,6 @@
 """Thin Bolt wiring: the Web API client, the App, one error handler, and the listeners by surface.
 
-Called by bot.runner (Socket Mode, `bouncecheck run`) and bot.slack.wsgi (HTTP under gunicorn).
+Called by bot.runner (Socket Mode, `bouncecheck run`) and bot.slack.wsgi (HTTP under uvicorn).
 Every Web API call goes to `[slack] api_url` (slack.com, GovSlack, a proxy or a test stand-in), with
 slack_sdk's retry handlers for connection errors, 429 (Retry-After) and 5xx.
 """

@@ -1,4 +1,4 @@
-"""HTTP mode: the WSGI application gunicorn serves (`Procfile` web: 'bot.slack.wsgi:create_app()').
+"""HTTP mode: the WSGI application (door, Bolt, /healthz) that bot/slack/asgi.py serves under uvicorn.
 
     POST /slack/events   slash commands, button clicks and events, verified by signature (401 if not)
     GET  /healthz        JSON {"status", "problems"}: 200 when all is well, 503 when degraded or down
@@ -91,7 +91,7 @@ def _answer(start_response: StartResponse, status: int, text: str) -> Iterable[b
 
 
 def create_app(settings: Settings | None = None) -> WSGIApplication:
-    """The gunicorn entry point: load the config ($BOUNCECHECK_CONFIG, ./config.toml), start the bot."""
+    """The WSGI app of `Procfile` web (through bot.slack.asgi.create_app): load the config ($BOUNCECHECK_CONFIG, ./config.toml), start the bot."""
     from bot.config import environ, load_settings, resolve_config_path
     from bot.runner import start_bot
 

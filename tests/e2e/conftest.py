@@ -3,7 +3,7 @@
 The servers are the shared ones (tests/servers/): a real Dovecot (under CI=true a missing binary fails,
 see tests.conftest.require_binary), the loopback DNS server and the Slack Web API stand-in. What is
 new here is `BotProcess`: the bot as a subprocess in its own session, so a SIGKILL of the group takes
-gunicorn's master and worker down together, as a crash of the machine would.
+the server and the bot down together, as a crash of the machine would.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`bouncecheck run` as a real process (HTTP mode under gunicorn) against a real Dovecot over IMAPS, the
+"""`bouncecheck run` as a real process (HTTP mode under uvicorn) against a real Dovecot over IMAPS, the
 loopback DNS server and the Slack stand-in, configured by a file and the environment only.
 
 flood → one alert card → more bounces → a follow-up in its thread → a signed /bouncecheck answered via
@@ -6,7 +6,7 @@ response_url → a signed Acknowledge click updates the card → SIGKILL while b
 no second card, no bounce lost or counted twice → quiet → resolved, broadcast from the thread.
 
 The in-process version of this story is tests/slack/test_end_to_end.py; this one proves the parts only
-the real process has: the CLI and config file, secrets from the environment, gunicorn, the scheduler's
+the real process has: the CLI and config file, secrets from the environment, uvicorn, the scheduler's
 real intervals, and state that survives a crash.
 """
 

@@ -1,4 +1,4 @@
-"""`bouncecheck run` as a process: HTTP mode under gunicorn (healthz, a signed command, clean SIGTERM),
+"""`bouncecheck run` as a process: HTTP mode under uvicorn (healthz, a signed command, clean SIGTERM, stalled clients),
 and Socket Mode against the local websocket stand-in."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -94,7 +95,7 @@ def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
     return process.returncode, output.decode()
 
 
-def test_http_mode_under_gunicorn(tmp_path: Path, stand_in: SlackStandIn) -> None:
+def test_http_mode_serves_healthz_commands_and_stops_cleanly(tmp_path: Path, stand_in: SlackStandIn) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = start(
@@ -122,6 +123,48 @@ def test_http_mode_under_gunicorn(tmp_path: Path, stand_in: SlackStandIn) -> Non
         )
         assert bad == 401
     finally:
+        code, output = stop(process)
+    assert code == 0, output
+    assert "Traceback" not in output
+
+
+def stall(url: str, count: int) -> list[socket.socket]:
+    """`count` connections that send their headers and a piece of a body, then nothing."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 2000\r\nX-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=00\r\n\r\ncommand=")
+        held.append(sock)
+    return held
+
+
+def test_fifty_stalled_connections_do_not_starve_the_server(tmp_path: Path, stand_in: SlackStandIn) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start(write_config(tmp_path / "config.toml", stand_in, mode="http", port=port),
+                    SLACK_SIGNING_SECRET=SECRET)
+    held: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while healthz(url) != 200:
+            assert process.poll() is None and time.monotonic() < deadline, "the bot never became healthy"
+            time.sleep(0.1)
+        held = stall(url, 50)
+        time.sleep(0.5)
+        started = time.perf_counter()
+        assert healthz(url) == 200
+        body = urllib.parse.urlencode({"command": "/bouncecheck", "text": "help", "user_id": "U1",
+                                       "channel_id": CHANNEL, "response_url": stand_in.hook_url(),
+                                       "trigger_id": "t1"}).encode()
+        status, answer, took = signed_post(url + "/slack/events", body,
+                                           content_type="application/x-www-form-urlencoded")
+        assert status == 200 and b"Usage" in answer
+        assert took < 1 and time.perf_counter() - started < 2
+    finally:
+        for sock in held:
+            sock.close()
         code, output = stop(process)
     assert code == 0, output
     assert "Traceback" not in output
