@@ -91,7 +91,10 @@ def _answer(start_response: StartResponse, status: int, text: str) -> Iterable[b
 
 
 def create_app(settings: Settings | None = None) -> WSGIApplication:
-    """The WSGI app of `Procfile` web (through bot.slack.asgi.create_app): load the config ($BOUNCECHECK_CONFIG, ./config.toml), start the bot."""
+    """The WSGI app of `Procfile` web (through bot.slack.asgi.create_app).
+
+    Loads the config ($BOUNCECHECK_CONFIG, ./config.toml) and starts the bot.
+    """
     from bot.config import environ, load_settings, resolve_config_path
     from bot.runner import start_bot
 

@@ -135,7 +135,8 @@ def stall(url: str, count: int) -> list[socket.socket]:
     for _ in range(count):
         sock = socket.create_connection((host, int(port)), timeout=5)
         sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: 2000\r\nX-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=00\r\n\r\ncommand=")
+                     b"Content-Length: 2000\r\nX-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=00\r\n"
+                     b"\r\ncommand=")
         held.append(sock)
     return held
 
