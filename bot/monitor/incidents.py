@@ -81,8 +81,9 @@ def acknowledge(incident: Incident, *, by: str, now: datetime) -> Step:
 
 def snooze(incident: Incident, *, until: datetime, by: str, now: datetime) -> Step:
     """Quiet the follow-ups (grew, cause changed) until `until`; listings and resolution still post."""
-    if incident.state is IncidentState.RESOLVED or until <= now:
-        return Step(incident=incident)
+    if incident.state is IncidentState.RESOLVED or until <= now or (
+            incident.state is IncidentState.SNOOZED and incident.snoozed_until == until):
+        return Step(incident=incident)  # a replay of the same click asks for what is already so
     snoozed = replace(incident, state=IncidentState.SNOOZED, snoozed_until=until, updated_at=now)
     detail = f"Follow-ups are quiet for {span(until - now)}."
     return Step(incident=snoozed, events=(_event(snoozed, EventKind.SNOOZED, now, detail, actor=by,

@@ -93,6 +93,24 @@ def _json_object(text: str, what: str) -> Refusal | None:
         return Refusal(status=400, reason=f"{what} is not JSON")
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         return Refusal(status=400, reason=f"{what} is not a Slack payload (an object with a type)")
+    if (problem := _shape_problem(value)) is not None:
+        return Refusal(status=400, reason=f"{what}: {problem}")
+    return None
+
+
+def _shape_problem(payload: dict[str, Any]) -> str | None:
+    """What Bolt's own matching would trip on before any listener of ours runs (it indexes blindly)."""
+    for key in ("user", "channel", "team", "view", "container"):
+        if key in payload and not isinstance(payload[key], dict | type(None)) and not (
+                key in ("user", "channel", "team") and payload.get("type") == "event_callback"):
+            return f"{key} is not an object"
+    actions = payload.get("actions")
+    if actions is not None and not (isinstance(actions, list) and all(
+            isinstance(a, dict) and isinstance(a.get("action_id", ""), str) for a in actions)):
+        return "actions is not a list of actions"
+    if payload.get("type") == "event_callback" and not (
+            isinstance(payload.get("event"), dict) and isinstance(payload["event"].get("type"), str)):
+        return "event_callback without an event"
     return None
 
 

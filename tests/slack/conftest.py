@@ -173,9 +173,12 @@ class Endpoint:
         return self.post(urllib.parse.urlencode(form).encode())
 
     def click(
-        self, action_id: str, value: str, *, user: str = "U0ALICE", channel: str = CHANNEL, select: bool = False
+        self, action_id: str, value: str, *, user: str = "U0ALICE", channel: str = CHANNEL, select: bool = False,
+        action_ts: str | None = None,
     ) -> tuple[int, bytes, float]:
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": f"{time.time():.6f}"}
+        """A signed click; the same `action_ts` twice is what a replay of one click looks like."""
+        stamp = action_ts or f"{time.time():.6f}"
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": stamp}
         if select:
             action.update(type="static_select", selected_option={"value": value})
         else:

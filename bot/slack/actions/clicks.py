@@ -15,18 +15,35 @@ def tell(respond: Respond, text: str) -> None:
     respond(**blocks.notice(text).payload(), response_type="ephemeral", replace_original=False)
 
 
+NO_LONGER_VALID = "That button is no longer valid: open the incident's latest card and try again."
+
+
 def clicker(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
+    user = body.get("user")
+    return str(user.get("id", "")) if isinstance(user, dict) else ""
 
 
 def action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    return dict(actions[0])
+    """The clicked action; {} for a payload whose `actions` is not a list of objects."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else {}
+    return dict(first) if isinstance(first, dict) else {}
+
+
+def clicked_at(body: dict[str, Any]) -> float | None:
+    """When Slack says the click happened (its `action_ts`): the same for every replay of one click."""
+    stamp = str(action(body).get("action_ts", ""))
+    try:
+        return float(stamp) if stamp.replace(".", "", 1).isdigit() and stamp.isascii() else None
+    except ValueError:
+        return None
 
 
 def allowed(body: dict[str, Any], respond: Respond, services: Services, *, runs_a_check: bool = False) -> bool:
     """The access rules, and for clicks that run a reputation check the per-user rate limit too."""
-    refusal = services.access.check(user=clicker(body), channel=(body.get("channel") or {}).get("id"))
+    channel = body.get("channel")
+    channel_id = channel.get("id") if isinstance(channel, dict) else None
+    refusal = services.access.check(user=clicker(body), channel=channel_id)
     if refusal is None and runs_a_check:
         refusal = services.limiter.admit(clicker(body), f"click:{action(body).get('action_ts', id(body))}")
     if refusal:

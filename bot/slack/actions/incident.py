@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot.config import parse_duration
 from bot.slack import blocks, incident_ops, queries
-from bot.slack.actions.clicks import action, allowed, clicker, tell
+from bot.slack.actions.clicks import NO_LONGER_VALID, action, allowed, clicked_at, clicker, tell
 from bot.slack.failures import reported
 from bot.slack.services import Services
 
@@ -53,9 +53,15 @@ def _lazy(handler: Handler, services: Services) -> Callable[..., None]:
     return run
 
 
+MAX_ID_DIGITS = 18  # an id past this is tampered with: SQLite's integers stop at 2**63
+
+SNOOZE_SPANS = {code: parse_duration(code) for code, _ in blocks.SNOOZE_CHOICES}
+CLICK_SKEW = timedelta(minutes=5)  # a click's own time is trusted this far from ours
+
+
 def _incident_id(value: str) -> int | None:
     head = value.split(":", 1)[0]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() and len(head) <= MAX_ID_DIGITS else None
 
 
 def _outcome(verb: str, outcome: incident_ops.Outcome | None, respond: Respond, services: Services) -> None:
@@ -78,28 +84,42 @@ def resolve(body: dict[str, Any], respond: Respond, services: Services) -> None:
 
 def _button(verb: str, act: PersonAction, body: dict[str, Any], respond: Respond, services: Services) -> None:
     incident_id = _incident_id(str(action(body).get("value", "")))
-    if incident_id is None or not allowed(body, respond, services):
+    if incident_id is None:
+        tell(respond, NO_LONGER_VALID)
+        return
+    if not allowed(body, respond, services):
         return
     _outcome(verb, act(services.engine, incident_id, by=clicker(body), now=services.clock()), respond, services)
 
 
 def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
-    value = str((action(body).get("selected_option") or {}).get("value", ""))
-    incident_id = _incident_id(value)
-    if incident_id is None or not allowed(body, respond, services):
+    option = action(body).get("selected_option")
+    value = str(option.get("value", "")) if isinstance(option, dict) else ""
+    incident_id, span = _incident_id(value), SNOOZE_SPANS.get(value.partition(":")[2])
+    if incident_id is None or span is None:
+        tell(respond, NO_LONGER_VALID)
         return
-    try:
-        span = parse_duration(value.split(":", 1)[1])
-    except (IndexError, ValueError):
-        span = timedelta(hours=1)
+    if not allowed(body, respond, services):
+        return
     now = services.clock()
-    outcome = incident_ops.snooze(services.engine, incident_id, by=clicker(body), until=now + span, now=now)
+    # The snooze runs from the click's own time, so a replay of the same click asks for the same
+    # `until` and changes nothing (and posts nothing) the second time.
+    clicked = clicked_at(body)
+    start = now
+    if clicked is not None:
+        at = datetime.fromtimestamp(clicked, tz=now.tzinfo)
+        start = at if abs(at - now) <= CLICK_SKEW else now
+    until = (start + span).replace(microsecond=0)
+    outcome = incident_ops.snooze(services.engine, incident_id, by=clicker(body), until=until, now=now)
     _outcome("snooze", outcome, respond, services)
 
 
 def recheck(body: dict[str, Any], respond: Respond, services: Services) -> None:
     incident_id = _incident_id(str(action(body).get("value", "")))
-    if incident_id is None or not allowed(body, respond, services, runs_a_check=True):
+    if incident_id is None:
+        tell(respond, NO_LONGER_VALID)
+        return
+    if not allowed(body, respond, services, runs_a_check=True):
         return
     recheck_incident(incident_id, respond, services, key=f"recheck:{action(body).get('action_ts', '')}")
 

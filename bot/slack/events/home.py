@@ -38,6 +38,6 @@ def home_data(services: Services) -> blocks.HomeData:
 
 
 def publish_home(event: dict[str, Any], client: WebClient, services: Services) -> None:
-    if event.get("tab", "home") != "home":
-        return
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return  # no one to publish the tab for
     client.views_publish(user_id=str(event["user"]), view=blocks.home_view(home_data(services)))

@@ -37,6 +37,8 @@ def command_word(text: str) -> str:
 def handle(event: dict[str, Any], say: Say, services: Services) -> None:
     word = command_word(str(event.get("text", "")))
     channel, thread_ts = str(event.get("channel", "")), event.get("thread_ts")
+    if not channel:
+        return  # nowhere to answer
     reply_ts = str(thread_ts or event.get("ts", ""))
     incident = queries.incident_by_thread(services.engine, channel, str(thread_ts)) if thread_ts else None
     if incident is None or word not in {"status", "recheck", "resolve"}:
