@@ -1,4 +1,4 @@
-"""Tampered, stale and replayed clicks over signed HTTP: each answers "no longer valid" or acts once, never a traceback."""
+"""Tampered, stale and replayed clicks over signed HTTP: "no longer valid" or one action, never a traceback."""
 
 from __future__ import annotations
 
