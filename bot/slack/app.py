@@ -8,6 +8,7 @@ slack_sdk's retry handlers for connection errors, 429 (Retry-After) and 5xx.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -129,6 +130,9 @@ def _bolt_logger() -> logging.Logger:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or exc.response.status_code)
+    # Bolt words a refused token as "`token` is invalid (auth.test result: {'ok': False, 'error': 'invalid_auth'})".
+    if found := re.search(r"'error': '([a-z_]+)'", str(exc)):
+        return found.group(1)
     return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
 
 

@@ -185,3 +185,18 @@ def test_socket_mode_run(tmp_path: Path, stand_in: SlackStandIn) -> None:
         ack = next(m for m in socket.received if m.get("envelope_id") == "env-1")
         assert ack["payload"]["text"] == "Checking example.com…"
     assert code == 0, output
+
+
+def test_a_refused_bot_token_at_start_up_is_one_line_and_exit_1(tmp_path: Path, stand_in: SlackStandIn) -> None:
+    stand_in.fail("auth.test", 200, error="invalid_auth", count=50)
+    process = start(write_config(tmp_path / "config.toml", stand_in, mode="http", port=free_port()),
+                    SLACK_SIGNING_SECRET=SECRET)
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = output.decode()
+    assert process.returncode == 1, text
+    assert "Traceback" not in text
+    assert "did not accept the bot token: invalid_auth" in text
