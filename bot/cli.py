@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import __version__
+from bot import __version__, redact
 from bot.config import Settings, environ, load_settings, resolve_config_path
 from bot.errors import BounceCheckError, ConfigError, UsageError
 
@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redact.install()
     try:
         return _dispatch(args)
     except (ConfigError, UsageError) as exc:
