@@ -71,8 +71,8 @@ def test_a_hostile_bounce_is_inert_on_every_surface(slack_app: SlackApp, tmp_pat
                             "event_ts": f"{time.time():.6f}"})[0] == 200
     slack_app.slack.wait_for(lambda: slack_app.slack.of("views.publish"), timeout=10)
 
-    payloads = [c.body for c in slack_app.slack.calls if c.method in ("chat.postMessage", "chat.update",
-                                                                         "views.publish") or c.path.startswith("/hooks")]
+    shown = ("chat.postMessage", "chat.update", "views.publish")
+    payloads = [c.body for c in slack_app.slack.calls if c.method in shown or c.path.startswith("/hooks")]
     card_texts = " ".join(strings(slack_app.slack.messages))
     assert "pay" in card_texts and "now" in card_texts, "the hostile sender should be on the card (as inert text)"
     problems = {text[:80]: live(text) for payload in payloads for text in strings(payload) if live(text)}
