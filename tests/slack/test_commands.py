@@ -167,3 +167,13 @@ def test_a_resolver_at_fault_is_named_in_the_answer(slack_app: SlackApp, dns_ser
     text = render_text(answer)
     assert "SPF: could not look up: resolver at fault" in text and "none published" not in text
     assert "✅" not in text and "dead" not in text
+
+
+def test_cleaning_what_was_typed_is_linear() -> None:
+    from bot.slack.commands.bouncecheck import clean_text
+
+    started = time.perf_counter()
+    assert clean_text("<" * 16_000) == "<" * 16_000
+    assert clean_text("<mailto:a@example.com|a@example.com>") == "a@example.com"
+    assert clean_text("<http://example.com|example.com>") == "example.com"
+    assert time.perf_counter() - started < 0.5

@@ -21,7 +21,9 @@ from bot.slack.services import Services
 
 COMMAND = "/bouncecheck"
 # Slack may send what the user typed as a link: "<mailto:a@example.com|a@example.com>", "<http://example.com>".
-_SLACK_LINK = re.compile(r"<(?:[a-z]+:)?([^|>]*)(?:\|([^>]*))?>")
+# No `<` inside: an unclosed `<` then fails at the next `<`, not at the end of the text, so 16,000 of
+# them cost linear time (the old pattern scanned to the end from each one: 8 s).
+_SLACK_LINK = re.compile(r"<(?:[a-z]+:)?([^|<>]*)(?:\|([^<>]*))?>")
 
 
 def register(app: App, services: Services) -> None:
