@@ -28,6 +28,7 @@ from bot.monitor.learning import Learn, learn_missing
 from bot.monitor.notify import Notifier
 from bot.monitor.watch import Checker, WatchReport, default_checker, watch
 from bot.store import incidents_store
+from bot.store.leases import free_dead_leases
 from bot.store.rates_queries import BaselineCache
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Jobs:
 
         A mailbox that failed is reported after the evaluation; so are servers DNS could not tell.
         """
+        free_dead_leases(self.engine, self.clock())  # a crashed predecessor's folders are scanned now
         problems = self._learn_servers()
         errors = self.scan()
         with self._evaluating:

@@ -22,6 +22,7 @@ from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
 from bot.monitor.learning import learn_missing
 from bot.store.database import open_engine
 from bot.store.figures import read_figures
+from bot.store.leases import free_dead_leases
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def _scan_forever(settings: Settings, ctx: ScanContext, *, as_json: bool, out: T
 
 def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
     """Learn our servers if none are known, scan every mailbox, evaluate incidents, count each domain's bounces."""
+    free_dead_leases(ctx.engine, ctx.clock())
     for problem in learn_missing(ctx.engine, settings, ctx.clock()):
         log.warning("could not learn our servers: %s; bounces that need them count as of unknown origin", problem)
     results = scan_all(settings.mailboxes, ctx)

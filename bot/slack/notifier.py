@@ -34,6 +34,7 @@ from bot.reputation.zones import build_catalogue
 from bot.slack import blocks
 from bot.slack.chart import bounce_chart
 from bot.slack.queries import card_location, window_series
+from bot.store.leases import free_dead_leases
 from bot.store.rates_queries import utc_or_none
 from bot.store.schema import incidents, outbox
 
@@ -316,6 +317,7 @@ def deliver_outbox(
 ) -> DeliveryReport:
     """Send what is due, in order per incident; on failure back off and leave the rest of that incident."""
     owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+    free_dead_leases(engine, now)  # posts a crashed predecessor had claimed go out now, not in two minutes
     delivered = failed = 0
     for _ in range(max_rows):
         row = _claim(engine, owner, now, lease)

@@ -181,7 +181,7 @@ def kill_between_scans(bot: BotProcess, db: Path, then: Callable[[], None]) -> N
     evaluation finished and the outbox was sent, well before the next scan (scans start 1 s apart).
 
     A kill *during* a scan or a Slack post leaves a lease behind that stalls the restarted bot for
-    minutes: a known bug, pinned by the xfail tests below, and not what this story is about.
+    minutes before bot/store/leases.py; the tests below cover it, and it is not what this story is about.
     """
     deadline = time.monotonic() + 15
     _, finished = scans_done(bot)
@@ -198,7 +198,7 @@ def kill_between_scans(bot: BotProcess, db: Path, then: Callable[[], None]) -> N
             then()
             bot.kill()
             break
-    assert leases(db) == (0, 0), "the kill landed during a scan or a post after all (see the xfail tests)"
+    assert leases(db) == (0, 0), "the kill landed during a scan or a post after all (see the tests below)"
 
 
 def top_level(slack: SlackStandIn) -> list[Call]:
@@ -359,16 +359,12 @@ def test_run_process_flood_to_resolution_across_a_crash(
     assert "Traceback" not in bot.log(), bot.log()[-6000:]
 
 
-# --------------------------------------------------------------------------- known bugs: a kill inside a lease
+# --------------------------------------------------------------------------- a kill inside a lease
 #
-# Both leases are owned by "<host>:<pid>", so a restarted bot (new pid) cannot take back what its dead
-# predecessor held, and waits for the lease to run out. These pin the symptom; when a fix lands they XPASS,
-# which fails them (strict): then drop the marker.
+# Both leases are owned by "<host>:<pid>"; the restarted bot sees that pid is gone and frees what its dead
+# predecessor held (bot/store/leases.py) instead of waiting the lease out (5 min for a folder, 2 for a post).
 
 
-@pytest.mark.xfail(strict=True, raises=TimedOut, reason=(
-    "bug: a SIGKILL during a scan leaves the folder lease (bot/mail/scanner.py LEASE = 5 min) to the dead "
-    "process; the restarted bot skips the folder ('being scanned elsewhere', INFO only) until it expires"))
 def test_restart_after_kill_mid_scan_rescans_promptly(bot: BotProcess, dovecot: Dovecot, tmp_path: Path) -> None:
     db = tmp_path / "bouncecheck.db"
     bot.start()
@@ -401,9 +397,6 @@ class NotingDelay(dict[str, float]):
         return super().get(method, default)
 
 
-@pytest.mark.xfail(strict=True, raises=TimedOut, reason=(
-    "bug: a SIGKILL during a Slack post leaves the outbox row leased (bot/slack/notifier.py LEASE = 120 s); "
-    "the restarted bot posts nothing more for that incident (thread, card updates, resolution) until it expires"))
 def test_restart_after_kill_mid_post_delivers_promptly(bot: BotProcess, dovecot: Dovecot, slack: SlackStandIn,
                                                        tmp_path: Path) -> None:
     db = tmp_path / "bouncecheck.db"
