@@ -114,7 +114,8 @@ def summary_json(summary: ScanSummary) -> dict[str, Any]:
     """The `scan --once --json` object of DESIGN.md."""
     return {
         "mailboxes": [{"name": r.mailbox, "folder": r.folder, "new_messages": r.new_messages,
-                       "bounces": r.bounces, "errors": list(r.errors)} for r in summary.mailboxes],
+                       "bounces": r.bounces, "errors": list(r.errors),
+                       **({"skipped": r.skipped} if r.skipped else {})} for r in summary.mailboxes],
         "domains": [{"domain": d.domain, "bounces_in_window": d.bounces_in_window, "threshold": d.threshold,
                      "delayed_in_window": d.delayed_in_window} for d in summary.domains],
         "incidents": list(summary.incidents),
@@ -124,7 +125,8 @@ def summary_json(summary: ScanSummary) -> dict[str, Any]:
 def summary_text(summary: ScanSummary, settings: Settings) -> str:
     lines = []
     for r in summary.mailboxes:
-        found = f"{r.new_messages} new messages, {r.bounces} bounces"
+        found = (f"skipped: being scanned by {r.skipped}" if r.skipped
+                 else f"{r.new_messages} new messages, {r.bounces} bounces")
         lines.append(f"{r.mailbox} {r.folder}: {found}" + "".join(f"\n  error: {e}" for e in r.errors))
     if not summary.mailboxes:
         lines.append("no mailboxes configured")

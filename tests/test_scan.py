@@ -98,3 +98,26 @@ def test_scan_on_postgresql(dovecot: Dovecot, tmp_path: Path, pg_url: str, monke
     assert first["mailboxes"][0]["new_messages"] == 4 and second["mailboxes"][0]["new_messages"] == 0
     assert first["domains"][0] == {"domain": "example.com", "bounces_in_window": 4, "threshold": 3,
                                   "delayed_in_window": 0}
+
+
+def test_a_folder_another_live_process_holds_is_reported_as_skipped(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.database import open_engine
+    from bot.store.ingest import claim_folder
+
+    maildir = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    maildir.add(mailgen.dsn(sender="news@example.com"))
+    config = settings(tmp_path, [{"name": "maildir", "path": str(tmp_path / "Maildir")}])
+    engine = open_engine(config.storage.url)
+    now = datetime.now(UTC)
+    holder = "other-host:4242/1"  # another machine: alive as far as this one can tell
+    # A local store's one folder is named by its path.
+    assert claim_folder(engine, "maildir", str(tmp_path / "Maildir"), holder, now, now + timedelta(minutes=5))
+    engine.dispose()
+
+    code, out = scan(config)
+    assert code == 0  # skipping is no failure; it is said
+    [box] = json.loads(out)["mailboxes"]
+    assert (box["new_messages"], box["skipped"]) == (0, holder)
+    assert "skipped: being scanned by other-host:4242/1" in scan(config, as_json=False)[1]

@@ -30,6 +30,7 @@ from bot.store.ingest import (
     FolderState,
     StoredMessage,
     claim_folder,
+    lease_holder,
     load_state,
     record_error,
     release_folder,
@@ -73,6 +74,7 @@ class FolderResult:
     new_messages: int = 0
     bounces: int = 0
     errors: tuple[str, ...] = ()
+    skipped: str | None = None  # the lease holder, when another process is scanning this folder
 
 
 def _default_parse(raw: bytes, *, ownership: Ownership, max_bytes: int) -> Report:
@@ -171,8 +173,9 @@ def _scan_claimed_folder(source: MailSource, box: MailboxSettings, folder: str,
         return claim_folder(ctx.engine, box.name, folder, owner, now, now + LEASE)
 
     if not claim():
-        log.info("mailbox %r folder %r: being scanned elsewhere; skipped", box.name, folder)
-        return FolderResult(mailbox=box.name, folder=folder), None
+        holder = lease_holder(ctx.engine, box.name, folder) or "another process"
+        log.warning("mailbox %r folder %r: being scanned by %s; skipped", box.name, folder, holder)
+        return FolderResult(mailbox=box.name, folder=folder, skipped=holder), None
     try:
         return _scan_folder_with_retries(source, box, folder, ctx, claim)
     finally:

@@ -25,6 +25,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Connection, Engine, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -404,7 +405,7 @@ def _send(engine: Engine, client: WebClient, row: Mapping[str, Any]) -> tuple[st
     if _maybe_sent(row) and (found := _find_sent(client, channel, thread_ts, key, utc_or_none(row["created_at"]))):
         log.info("outbox row %s was already delivered (ts %s); not sending again", key, found)
         return found, channel
-    response = client.chat_postMessage(
+    response = _without_blind_retries(client).chat_postMessage(
         channel=channel,
         thread_ts=thread_ts,
         reply_broadcast=bool(payload.pop("reply_broadcast", False)) or None,
@@ -412,6 +413,20 @@ def _send(engine: Engine, client: WebClient, row: Mapping[str, Any]) -> tuple[st
         **_message_args(payload),
     )
     return str(response["ts"]), str(response.get("channel") or channel)
+
+
+_POSTING_CLIENTS: dict[int, WebClient] = {}
+
+
+def _without_blind_retries(client: WebClient) -> WebClient:
+    """The client for calls that create a message: it retries a 429 (Slack did nothing), never a 5xx or a
+    dropped connection, after which the message may exist; the outbox's next attempt looks for it first."""
+    key = id(client)
+    if key not in _POSTING_CLIENTS:
+        _POSTING_CLIENTS[key] = WebClient(
+            token=client.token, base_url=client.base_url, timeout=client.timeout,
+            retry_handlers=[h for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)])
+    return _POSTING_CLIENTS[key]
 
 
 def _render_chart(engine: Engine, spec: Mapping[str, Any]) -> bytes:

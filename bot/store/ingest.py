@@ -166,6 +166,13 @@ def claim_folder(engine: Engine, mailbox: str, folder: str, owner: str, now: dat
         raise StoreError(f"cannot claim mailbox {mailbox!r} folder {folder!r}: {exc}") from exc
 
 
+def lease_holder(engine: Engine, mailbox: str, folder: str) -> str | None:
+    """Who holds a folder's scan lease (for the summary of a scan that had to skip it)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(folder_state.c.lease_owner).where(
+            folder_state.c.mailbox == mailbox, folder_state.c.folder == folder))
+
+
 def release_folder(engine: Engine, mailbox: str, folder: str, owner: str) -> None:
     try:
         with engine.begin() as conn:

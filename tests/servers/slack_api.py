@@ -39,6 +39,8 @@ class _Failure:
     retry_after: int | None
     count: int
     error: str
+    accepted: bool = False  # carried out (the message exists), then answered with the failure
+    dropped: bool = False  # carried out, then the connection closed without an answer
 
 
 class SlackStandIn:
@@ -83,12 +85,18 @@ class SlackStandIn:
     # ------------------------------------------------------------------ test controls
 
     def fail(
-        self, method: str, status: int, *, retry_after: int | None = None, count: int = 1, error: str = ""
+        self, method: str, status: int, *, retry_after: int | None = None, count: int = 1, error: str = "",
+        accepted: bool = False, dropped: bool = False,
     ) -> None:
-        """The next `count` calls of `method` answer `status` (429 with Retry-After, 500, …)."""
+        """The next `count` calls of `method` answer `status` (429 with Retry-After, 500, …).
+
+        `accepted`: Slack carried the call out and then answered the failure (the message exists);
+        `dropped`: it carried it out and the connection closed before any answer.
+        """
         with self._lock:
             self._failures.setdefault(method, []).append(
-                _Failure(status, retry_after, count, error or ("ratelimited" if status == 429 else "fatal_error"))
+                _Failure(status, retry_after, count, error or ("ratelimited" if status == 429 else "fatal_error"),
+                         accepted=accepted or dropped, dropped=dropped)
             )
 
     def of(self, method: str) -> list[Call]:
@@ -203,6 +211,8 @@ class SlackStandIn:
                     time.sleep(pause)
                 with stand_in._lock:
                     failure = stand_in._take_failure(method)
+                    if failure and failure.accepted:
+                        stand_in._answer(method, body)  # it happened; the client just does not hear so
                     if failure:
                         answer: dict[str, Any] = {"ok": False, "error": failure.error}
                         status = failure.status
@@ -212,6 +222,10 @@ class SlackStandIn:
                         answer, status = stand_in._answer(method, body), 200
                     stand_in.calls.append(Call(method, path, body, dict(self.headers.items()), status))
                 data = json.dumps(answer).encode() if method != "hook" or failure else b"ok"
+                if failure and failure.dropped:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 try:
                     self.send_response(status)
                     self.send_header("content-type", "application/json" if method != "hook" else "text/plain")

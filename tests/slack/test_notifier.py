@@ -74,7 +74,11 @@ def test_429_then_500_then_success_delivers_once_in_order(
     clock.advance(seconds=6)
     assert deliver_outbox(engine, client, clock()).delivered == 0
     assert deliver_outbox(engine, client, clock()).delivered == 0, "still backing off"
+    # A 500 is not retried by the client (the post may have happened): the outbox's next attempt takes
+    # the second 500, after looking for the message; the one after that goes through.
     clock.advance(seconds=11)
+    assert deliver_outbox(engine, client, clock()).delivered == 0
+    clock.advance(seconds=21)
     deliver_outbox(engine, client, clock())
     cards = [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
     assert len(cards) == 1
@@ -203,3 +207,22 @@ def test_several_deliverers_on_postgresql_send_each_message_once_in_order(
             assert mine == queued
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["accepted-then-500", "accepted-then-dropped"])
+def test_a_post_slack_carried_out_but_did_not_confirm_is_not_posted_again(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident], how: str
+) -> None:
+    notifier, client, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    for _ in range(2):  # the card post, then the thread reply: each taken but not confirmed once
+        slack.fail("chat.postMessage", 500, accepted=how == "accepted-then-500", dropped=how == "accepted-then-dropped")
+        deliver_outbox(engine, client, clock())
+        clock.advance(minutes=1)
+    for _ in range(4):
+        deliver_outbox(engine, client, clock())
+        clock.advance(minutes=1)
+    messages = slack.messages[CHANNEL]
+    cards = [m for m in messages if not m.get("thread_ts")]
+    replies = [m for m in messages if m.get("thread_ts")]
+    assert (len(cards), len(replies)) == (1, 1), [m.get("text") for m in messages]
