@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.bounces import DEFAULT_MAX_BYTES, parse
+from bot.bounces.origin import ownership_from
 from bot.config import Settings
 from bot.mail.local import LocalMessage, iter_path
-from bot.models import Ownership, Report
+from bot.models import Report
 
 JsonObject = dict[str, object]
 
 
 def run_parse(paths: Sequence[str], *, as_json: bool, settings: Settings, out: TextIO) -> int:
     """Parse every message under `paths`; 0 when all could be read, 1 otherwise."""
-    ownership = ownership_from(settings)
+    ownership = ownership_from(settings.monitor)
     max_bytes = max((box.max_message_bytes for box in settings.mailboxes), default=DEFAULT_MAX_BYTES)
     failed = False
     table = TableWriter(out)
@@ -42,10 +43,6 @@ def run_parse(paths: Sequence[str], *, as_json: bool, settings: Settings, out: T
     return 1 if failed else 0
 
 
-def ownership_from(settings: Settings) -> Ownership:
-    monitor = settings.monitor
-    return Ownership(domains=tuple(monitor.domains), sending_ips=tuple(monitor.sending_ips),
-                     sending_hosts=tuple(monitor.sending_hosts), dkim_domains=tuple(monitor.dkim_domains))
 
 
 def _messages(paths: Iterable[str], max_bytes: int) -> Iterable[LocalMessage]:

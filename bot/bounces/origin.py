@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.bounces.message import Headers, MessageView, first_address
+from bot.config import MonitorSettings
 from bot.models import KnownServer, Original, OriginBasis, Ownership, ServerKind, ServerSource
 
 # "from mail.example.com (mail.example.com [192.0.2.10])", "from [198.51.100.7] (helo=x)"
@@ -55,6 +56,12 @@ class Verdict:
     basis: OriginBasis
     evidence: str
     learned: tuple[KnownServer, ...] = ()  # names of ours this mail shows, when `ours` rests on stronger ones
+
+
+def ownership_from(monitor: MonitorSettings) -> Ownership:
+    """What `[monitor]` alone says our mail is (the scanner adds what the store learned)."""
+    return Ownership(domains=monitor.domains, sending_ips=monitor.sending_ips, sending_hosts=monitor.sending_hosts,
+                     dkim_domains=monitor.dkim_domains)
 
 
 def describe_original(message: MessageView, headers: Headers | None, ownership: Ownership) -> Original:

@@ -38,7 +38,6 @@ from bot.store.ingest import (
     seen_hashes,
 )
 from bot.store.rates_queries import utc
-from bot.store.servers_store import config_ownership
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,9 @@ class ScanContext:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, environ: Mapping[str, str]) -> ScanContext:
         monitor = settings.monitor
-        return cls(engine=engine, ownership=config_ownership(monitor), domains=monitor.domains, environ=environ)
+        from bot.bounces.origin import ownership_from
+
+        return cls(engine=engine, ownership=ownership_from(monitor), domains=monitor.domains, environ=environ)
 
 
 # --------------------------------------------------------------------------- the pipeline

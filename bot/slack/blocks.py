@@ -153,7 +153,7 @@ class HomeData:
 # --------------------------------------------------------------------------- text helpers
 
 
-# The old name of `inert`, for callers outside this module (commands/bouncecheck.py).
+# The old name of `inert`, kept for the callers that still say `escape`.
 escape = inert
 
 # The monitor's diagnosis writes whole sentences with bounce-derived values inside, so they are made

@@ -75,12 +75,6 @@ def config_servers(monitor: MonitorSettings) -> list[KnownServer]:
     return [*ips, *hosts, *dkim]
 
 
-def config_ownership(monitor: MonitorSettings) -> Ownership:
-    """What `[monitor]` alone says (pure)."""
-    return Ownership(domains=monitor.domains, sending_ips=monitor.sending_ips, sending_hosts=monitor.sending_hosts,
-                     dkim_domains=monitor.dkim_domains)
-
-
 def with_learned(base: Ownership, learned: Iterable[KnownServer]) -> Ownership:
     """`base` plus the learned servers: what the parser judges ours / forged with (pure)."""
     every = list(learned)

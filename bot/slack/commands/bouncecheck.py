@@ -66,7 +66,7 @@ def acknowledge(ack: Ack, command: dict[str, Any], services: Services) -> None:
     if isinstance(decision, blocks.Message):
         ack(**decision.payload())
     else:
-        ack(text=blocks.checking(blocks.escape(decision.value)))
+        ack(text=blocks.checking(decision.value))
 
 
 def answer(respond: Respond, command: dict[str, Any], services: Services) -> None:
