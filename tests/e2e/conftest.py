@@ -21,15 +21,67 @@ from pathlib import Path
 import pytest
 
 from tests.servers.dns import dns_server
-from tests.servers.dovecot import dovecot
+from tests.servers.dovecot import Dovecot, dovecot
 from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import CHANNEL
 from tests.slack.test_runner import alive, healthz
 
-__all__ = ["BotProcess", "dns_server", "dovecot", "slack"]
+__all__ = ["IMAP_PASSWORD_ENV", "BotProcess", "dns_server", "dovecot", "slack", "write_bot_config"]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that must not leak from the developer's shell into the bot under test.
 _HOSTILE_ENV = ("SLACK_", "BOUNCECHECK_")
+
+
+IMAP_PASSWORD_ENV = "E2E_IMAP_PASSWORD"
+
+
+def write_bot_config(path: Path, *, dovecot: Dovecot, nameserver: str, slack: SlackStandIn, db: Path, port: int,
+                     domain: str, window: str, alert_bounces: int, resolve_after: str = "2h") -> Path:
+    """The config file of `bouncecheck run` in HTTP mode against the test servers: IMAPS, DNS, Slack."""
+    path.write_text(f"""\
+[storage]
+url = "sqlite:///{db}"
+
+[[mailboxes]]
+name = "postmaster"
+host = "127.0.0.1"
+port = {dovecot.imaps_port}
+security = "tls"
+ca_file = "{dovecot.ca_file}"
+username = "{dovecot.user}"
+password_env = "{IMAP_PASSWORD_ENV}"
+folders = ["INBOX"]
+timeout = "5s"
+
+[schedule]
+scan_interval = "1s"
+deliver_interval = "1s"
+recheck_interval = "1h"
+reputation_interval = "1h"
+
+[monitor]
+domains = ["{domain}"]
+window = "{window}"
+alert_bounces = {alert_bounces}
+resolve_after = "{resolve_after}"
+followup_floor = "1s"
+baseline_days = 0
+
+[dns]
+nameservers = ["{nameserver}"]
+timeout = "1s"
+
+[slack]
+mode = "http"
+channel = "{CHANNEL}"
+api_url = "{slack.api_url}"
+bot_token_env = "SLACK_BOT_TOKEN"
+signing_secret_env = "SLACK_SIGNING_SECRET"
+http_host = "127.0.0.1"
+http_port = {port}
+""")
+    return path
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from bot.slack.text_render import render_text, render_view
 from tests import mailgen
 from tests.conftest import free_port
-from tests.e2e.conftest import BotProcess
+from tests.e2e.conftest import IMAP_PASSWORD_ENV, BotProcess, write_bot_config
 from tests.e2e.test_run_process import in_thread, scan_once_json, top_level, wait_until
 from tests.servers.dns import SPF_DOMAIN, DNSServer
 from tests.servers.dovecot import Dovecot
@@ -34,52 +34,12 @@ ALERT = 20
 FAILED, DELAYED = 60, 40
 
 
-def write_config(tmp_path: Path, *, dovecot: Dovecot, nameserver: str, slack: SlackStandIn, port: int) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(f"""\
-[storage]
-url = "sqlite:///{tmp_path / 'bouncecheck.db'}"
-
-[[mailboxes]]
-name = "postmaster"
-host = "127.0.0.1"
-port = {dovecot.imaps_port}
-security = "tls"
-ca_file = "{dovecot.ca_file}"
-username = "{dovecot.user}"
-password_env = "E2E_IMAP_PASSWORD"
-
-[schedule]
-scan_interval = "1s"
-deliver_interval = "1s"
-recheck_interval = "1h"
-reputation_interval = "1h"
-
-[monitor]
-domains = ["{DOMAIN}"]
-window = "1h"
-alert_bounces = {ALERT}
-followup_floor = "1s"
-baseline_days = 0
-
-[dns]
-nameservers = ["{nameserver}"]
-timeout = "1s"
-
-[slack]
-mode = "http"
-channel = "{CHANNEL}"
-api_url = "{slack.api_url}"
-http_host = "127.0.0.1"
-http_port = {port}
-""")
-    return config
-
-
 def start(tmp_path: Path, dovecot: Dovecot, slack: SlackStandIn, nameserver: str) -> tuple[BotProcess, Path]:
     port = free_port()
-    config = write_config(tmp_path, dovecot=dovecot, nameserver=nameserver, slack=slack, port=port)
-    bot = BotProcess(config=config, env={"E2E_IMAP_PASSWORD": dovecot.password, "SLACK_BOT_TOKEN": "xoxb-e2e",
+    config = write_bot_config(tmp_path / "config.toml", dovecot=dovecot, nameserver=nameserver, slack=slack,
+                              db=tmp_path / "bouncecheck.db", port=port, domain=DOMAIN, window="1h",
+                              alert_bounces=ALERT)
+    bot = BotProcess(config=config, env={IMAP_PASSWORD_ENV: dovecot.password, "SLACK_BOT_TOKEN": "xoxb-e2e",
                                          "SLACK_SIGNING_SECRET": SECRET},
                      url=f"http://127.0.0.1:{port}", log_path=tmp_path / "bot.log")
     bot.start()
@@ -125,7 +85,7 @@ def test_one_count_and_one_threshold_on_every_surface(
         wait_until("App Home", lambda: slack.of("views.publish"), bot, timeout=10)
         home = " ".join(render_view(slack.of("views.publish")[-1].body["view"], width=300).split())
 
-        summary = scan_once_json(config, {"E2E_IMAP_PASSWORD": dovecot.password})
+        summary = scan_once_json(config, {IMAP_PASSWORD_ENV: dovecot.password})
     finally:
         bot.stop(timeout=10)
         print(bot.log())

@@ -22,7 +22,7 @@ import pytest
 from bot.models import Cause
 from bot.slack.text_render import render_text
 from tests.conftest import free_port
-from tests.e2e.conftest import ROOT, BotProcess
+from tests.e2e.conftest import IMAP_PASSWORD_ENV, ROOT, BotProcess, write_bot_config
 from tests.e2e.test_run_process import in_thread, top_level, wait_until
 from tests.floods import FLOODS, OUR_IP, VICTIM, backscatter, bad_list, headerless, publish_victim
 from tests.servers.dns import Behaviour, DNSServer
@@ -146,50 +146,6 @@ def test_bounces_without_the_original_count_as_unknown(tmp_path: Path, dns_serve
 # --------------------------------------------------------------------------- the real bot, in Slack
 
 
-def write_run_config(tmp_path: Path, *, dovecot: Dovecot, dns: DNSServer, slack: SlackStandIn, port: int) -> Path:
-    config = tmp_path / "run.toml"
-    config.write_text(f"""\
-[storage]
-url = "sqlite:///{tmp_path / 'bouncecheck.db'}"
-
-[[mailboxes]]
-name = "postmaster"
-host = "127.0.0.1"
-port = {dovecot.imaps_port}
-security = "tls"
-ca_file = "{dovecot.ca_file}"
-username = "{dovecot.user}"
-password_env = "E2E_IMAP_PASSWORD"
-folders = ["INBOX"]
-
-[schedule]
-scan_interval = "1s"
-deliver_interval = "1s"
-recheck_interval = "1h"
-reputation_interval = "1h"
-
-[monitor]
-domains = ["{VICTIM}"]
-sending_ips = []
-window = "1h"
-alert_bounces = {ALERT}
-followup_floor = "1s"
-baseline_days = 0
-
-[dns]
-nameservers = ["{dns.nameserver}"]
-timeout = "1s"
-
-[slack]
-mode = "http"
-channel = "{CHANNEL}"
-api_url = "{slack.api_url}"
-http_host = "127.0.0.1"
-http_port = {port}
-""")
-    return config
-
-
 @pytest.mark.dovecot
 @pytest.mark.slow
 def test_a_listing_then_a_forged_flood_then_bounces_without_originals(
@@ -198,8 +154,11 @@ def test_a_listing_then_a_forged_flood_then_bounces_without_originals(
     publish_victim(dns_server.world)
     dns_server.world.list_ip(OUR_IP, "zen.spamhaus.org", "127.0.0.2", txt="https://check.spamhaus.org/sbl/q/1")
     port = free_port()
-    bot = BotProcess(config=write_run_config(tmp_path, dovecot=dovecot, dns=dns_server, slack=slack, port=port),
-                     env={"E2E_IMAP_PASSWORD": dovecot.password, "SLACK_BOT_TOKEN": "xoxb-e2e",
+    config = write_bot_config(tmp_path / "run.toml", dovecot=dovecot, nameserver=dns_server.nameserver, slack=slack,
+                              db=tmp_path / "bouncecheck.db", port=port, domain=VICTIM, window="1h",
+                              alert_bounces=ALERT)
+    bot = BotProcess(config=config,
+                     env={IMAP_PASSWORD_ENV: dovecot.password, "SLACK_BOT_TOKEN": "xoxb-e2e",
                           "SLACK_SIGNING_SECRET": SECRET},
                      url=f"http://127.0.0.1:{port}", log_path=tmp_path / "bot.log")
 

@@ -31,7 +31,7 @@ from bot.slack import blocks
 from bot.slack.text_render import render_text
 from tests import mailgen
 from tests.conftest import free_port
-from tests.e2e.conftest import ROOT, BotProcess
+from tests.e2e.conftest import IMAP_PASSWORD_ENV, ROOT, BotProcess, write_bot_config
 from tests.servers.dns import SPF_DOMAIN, DNSServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.slack_api import Call, SlackStandIn
@@ -50,55 +50,14 @@ TOTAL = FLOOD + GROWTH + BEFORE_KILL + WHILE_DOWN
 WINDOW, RESOLVE_AFTER = 20, 2  # seconds: quiet comes WINDOW s after the last bounce, resolution RESOLVE_AFTER later
 
 RESOLVED_COLOUR = blocks.STATE_LOOK[IncidentState.RESOLVED][1]
-IMAP_PASSWORD_ENV = "E2E_IMAP_PASSWORD"
 BOT_TOKEN = "xoxb-e2e-token"
 
 
 def write_config(path: Path, *, dovecot: Dovecot, dns: DNSServer, slack: SlackStandIn, db: Path, port: int,
                  window: str = f"{WINDOW}s", alert_bounces: int = ALERT) -> Path:
-    path.write_text(f"""\
-[storage]
-url = "sqlite:///{db}"
-
-[[mailboxes]]
-name = "postmaster"
-host = "127.0.0.1"
-port = {dovecot.imaps_port}
-security = "tls"
-ca_file = "{dovecot.ca_file}"
-username = "{dovecot.user}"
-password_env = "{IMAP_PASSWORD_ENV}"
-folders = ["INBOX"]
-timeout = "5s"
-
-[schedule]
-scan_interval = "1s"
-deliver_interval = "1s"
-recheck_interval = "1h"
-reputation_interval = "1h"
-
-[monitor]
-domains = ["{DOMAIN}"]
-window = "{window}"
-alert_bounces = {alert_bounces}
-resolve_after = "{RESOLVE_AFTER}s"
-followup_floor = "1s"
-baseline_days = 0
-
-[dns]
-nameservers = ["{dns.nameserver}"]
-timeout = "1s"
-
-[slack]
-mode = "http"
-channel = "{CHANNEL}"
-api_url = "{slack.api_url}"
-bot_token_env = "SLACK_BOT_TOKEN"
-signing_secret_env = "SLACK_SIGNING_SECRET"
-http_host = "127.0.0.1"
-http_port = {port}
-""")
-    return path
+    return write_bot_config(path, dovecot=dovecot, nameserver=dns.nameserver, slack=slack, db=db, port=port,
+                            domain=DOMAIN, window=window, alert_bounces=alert_bounces,
+                            resolve_after=f"{RESOLVE_AFTER}s")
 
 
 @pytest.fixture
