@@ -16,7 +16,7 @@ from bot.models import BlacklistStatus, Incident, KnownServer
 from bot.monitor.listings import blacklist_status
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store import figures
-from bot.store.figures import DomainFigures, our_sending_ips, read_figures
+from bot.store.figures import our_sending_ips, read_figures
 from bot.store.incidents_store import get_incident, latest_checks, latest_failures, unresolved
 from bot.store.ingest import folder_states
 from bot.store.schema import incidents
@@ -72,15 +72,17 @@ def incident_link(engine: Engine, incident: Incident, api_url: str) -> IncidentL
 
 def bounce_figures(engine: Engine, domain: str, *, now: datetime, monitor: MonitorSettings) -> BounceFigures:
     """The domain's figures from the one read model (bot/store/figures.py), shaped for the answer."""
-    with engine.connect() as conn:
-        figures = read_figures(conn, [domain], now, monitor, last_day=True)[domain]
-    return BounceFigures(domain=domain, window=figures.window, in_window=figures.failed, threshold=figures.threshold,
-                         last_24h=figures.last_24h, top_reasons=figures.top_reasons[:5], delayed=figures.delayed)
+    return bounce_figures_of(engine, [domain], now=now, monitor=monitor)[domain]
 
 
-def domain_figures(engine: Engine, monitor: MonitorSettings, now: datetime) -> dict[str, DomainFigures]:
+def bounce_figures_of(engine: Engine, domains: Sequence[str], *, now: datetime,
+                      monitor: MonitorSettings) -> dict[str, BounceFigures]:
+    """`bounce_figures` for several domains in one read (App Home lists them all)."""
     with engine.connect() as conn:
-        return read_figures(conn, monitor.domains, now, monitor)
+        found = read_figures(conn, domains, now, monitor, last_day=True)
+    return {d: BounceFigures(domain=d, window=f.window, in_window=f.failed, threshold=f.threshold,
+                             last_24h=f.last_24h, top_reasons=f.top_reasons[:5], delayed=f.delayed)
+            for d, f in found.items()}
 
 
 def window_series(engine: Engine, domain: str, *, start: datetime, end: datetime, window: timedelta,

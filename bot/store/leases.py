@@ -47,8 +47,10 @@ def free_dead_leases(engine: Engine, now: datetime, *, host: str | None = None,
     freed = 0
     with engine.begin() as conn:
         for table in (folder_state, outbox):
-            owners = conn.scalars(select(table.c.lease_owner).distinct().where(
-                table.c.lease_owner.is_not(None), table.c.lease_until >= utc(now)))
+            held = [table.c.lease_owner.is_not(None), table.c.lease_until >= utc(now)]
+            if table is outbox:  # runs before every delivery: read the pending rows (indexed), not the history
+                held.append(outbox.c.delivered_at.is_(None))
+            owners = conn.scalars(select(table.c.lease_owner).distinct().where(*held))
             dead = [o for o in owners if (pid := local_pid(str(o), host)) is not None and not alive(pid)]
             for owner in dead:
                 freed += _release(conn, table, owner)

@@ -27,8 +27,7 @@ def home_data(services: Services) -> blocks.HomeData:
     now = services.clock()
     return blocks.HomeData(
         domains=tuple(domains),
-        figures={d: queries.bounce_figures(engine, d, now=now, monitor=settings.monitor)
-                 for d in settings.monitor.domains},
+        figures=queries.bounce_figures_of(engine, settings.monitor.domains, now=now, monitor=settings.monitor),
         blacklists=queries.blacklist_statuses(engine, settings, now),
         incident_urls=urls,
         mailboxes=tuple(queries.mailbox_statuses(engine)),
