@@ -24,7 +24,7 @@ from bot.config import Settings, environ
 from bot.errors import BounceCheckError, DNSError, SourceError
 from bot.monitor import retention
 from bot.monitor.evaluate import Outcome, changed, evaluate
-from bot.monitor.learning import Learn, learn_missing
+from bot.monitor.learning import learn_missing
 from bot.monitor.notify import Notifier
 from bot.monitor.watch import Checker, WatchReport, default_checker, watch
 from bot.store import incidents_store
@@ -59,7 +59,6 @@ class Jobs:
     deliver: Deliver | None = None
     clock: Clock = utc_now
     baselines: BaselineCache = field(default_factory=BaselineCache)
-    learn: Learn | None = None  # how servers are learned from DNS (tests pass a stand-in)
     _learn_tried_at: datetime | None = None
     _evaluating: threading.Lock = field(default_factory=threading.Lock)
 
@@ -86,7 +85,7 @@ class Jobs:
         if self._learn_tried_at is not None and now - self._learn_tried_at < LEARN_RETRY:
             return []
         self._learn_tried_at = now
-        return learn_missing(self.engine, self.settings, now, **({"learn": self.learn} if self.learn else {}))
+        return learn_missing(self.engine, self.settings, now)
 
     def watch_all(self) -> None:
         """The blacklist watch of every monitored domain."""
