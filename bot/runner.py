@@ -32,6 +32,7 @@ from bot.slack.app import bot_token, build_app, build_services, web_client
 from bot.slack.notifier import Courier, SlackNotifier, catalogue_delist_urls, deliver_outbox
 from bot.store.database import open_engine
 from bot.store.health_queries import health_facts
+from bot.store.leases import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Bot:
     client: WebClient | None = None
     app: App | None = None
     courier: Courier | None = None
+    heartbeat: Heartbeat | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
     def health(self) -> Health:
@@ -74,6 +76,8 @@ class Bot:
             self.scheduler.shutdown(wait=True)
         except Exception:  # an already stopped scheduler must not block the rest of the shutdown
             log.debug("scheduler shutdown", exc_info=True)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         self.engine.dispose()
         log.info("bouncecheck stopped")
 
@@ -131,6 +135,8 @@ def start_bot(
     scheduler = build_scheduler(
         settings, engine, notifier, deliver=deliver, clock=clock, scan=scan, check=check, env=env
     )
+    heartbeat = Heartbeat(engine)  # keeps this process's folder and post leases while it lives
+    heartbeat.start()
     scheduler.start()
     if courier is not None:
         courier.start()
@@ -142,6 +148,7 @@ def start_bot(
         client=client,
         app=app,
         courier=courier,
+        heartbeat=heartbeat,
     )
 
 

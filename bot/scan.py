@@ -22,7 +22,7 @@ from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
 from bot.monitor.learning import learn_missing
 from bot.store.database import open_engine
 from bot.store.figures import read_figures
-from bot.store.leases import free_dead_leases
+from bot.store.leases import Heartbeat, free_dead_leases
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ def run_scan(settings: Settings, *, once: bool, as_json: bool, out: TextIO) -> i
     engine = open_engine(settings.storage.url)
     try:
         ctx = ScanContext.from_settings(settings, engine, environ())
-        if once:
-            return _report(scan_once(settings, ctx), settings, as_json=as_json, out=out)
-        return _scan_forever(settings, ctx, as_json=as_json, out=out)
+        with Heartbeat(engine, owner=ctx.owner):  # a long first scan keeps its folder leases
+            if once:
+                return _report(scan_once(settings, ctx), settings, as_json=as_json, out=out)
+            return _scan_forever(settings, ctx, as_json=as_json, out=out)
     finally:
         engine.dispose()
 

@@ -9,8 +9,6 @@ retried with exponential backoff, then recorded in `folder_state.last_error`.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,13 +35,11 @@ from bot.store.ingest import (
     save_batch,
     seen_hashes,
 )
+from bot.store.leases import LEASE_TERM, current_owner
 from bot.store.rates_queries import utc
 
 log = logging.getLogger(__name__)
 
-# How long a folder claim lasts; renewed at every batch, so it only has to outlast one batch. A scan
-# that died without releasing it holds the folder back this long at most.
-LEASE = timedelta(minutes=5)
 _FUTURE_SLACK = timedelta(days=1)  # a bounce Date further ahead than this is not believed
 _PAST_SLACK = timedelta(days=30)  # nor one this much older than its arrival
 
@@ -109,7 +105,7 @@ class ScanContext:
     clock: Callable[[], datetime] = _now
     sleep: Callable[[float], None] = time.sleep
     retry: Retry = Retry()
-    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    owner: str = field(default_factory=current_owner)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine, environ: Mapping[str, str]) -> ScanContext:
@@ -171,7 +167,7 @@ def _scan_claimed_folder(source: MailSource, box: MailboxSettings, folder: str,
 
     def claim() -> bool:
         now = ctx.clock()
-        return claim_folder(ctx.engine, box.name, folder, owner, now, now + LEASE)
+        return claim_folder(ctx.engine, box.name, folder, owner, now, now + LEASE_TERM)
 
     if not claim():
         holder = lease_holder(ctx.engine, box.name, folder) or "another process"

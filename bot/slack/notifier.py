@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from bot.reputation.zones import build_catalogue
 from bot.slack import blocks
 from bot.slack.chart import bounce_chart
 from bot.slack.queries import card_location, window_series
-from bot.store.leases import free_dead_leases
+from bot.store.leases import LEASE_TERM, current_owner, free_dead_leases
 from bot.store.rates_queries import utc_or_none
 from bot.store.schema import incidents, outbox
 
@@ -49,7 +47,6 @@ POST_CARD, UPDATE_CARD, POST_THREAD, UPLOAD, POST_MESSAGE = (
     "post_message",
 )
 METADATA_EVENT = "bouncecheck_outbox"
-LEASE = timedelta(seconds=120)  # longer than one send with its retries (Retry-After included)
 MAX_ATTEMPTS = 12
 # While snoozed, these stay out of the thread; people's actions and the resolution still go in.
 QUIET_WHEN_SNOOZED = frozenset({EventKind.GREW, EventKind.CAUSE_CHANGED, EventKind.LISTED, EventKind.DELISTED})
@@ -314,11 +311,11 @@ def deliver_outbox(
     *,
     owner: str | None = None,
     max_rows: int = 200,
-    lease: timedelta = LEASE,
+    lease: timedelta = LEASE_TERM,
 ) -> DeliveryReport:
     """Send what is due, in order per incident; on failure back off and leave the rest of that incident."""
-    owner = owner or f"{socket.gethostname()}:{os.getpid()}"
-    free_dead_leases(engine, now)  # posts a crashed predecessor had claimed go out now, not in two minutes
+    owner = owner or current_owner()
+    free_dead_leases(engine, now)  # posts a crashed predecessor on this node had claimed go out now
     delivered = failed = 0
     for _ in range(max_rows):
         row = _claim(engine, owner, now, lease)

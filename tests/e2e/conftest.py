@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,12 +36,14 @@ _HOSTILE_ENV = ("SLACK_", "BOUNCECHECK_")
 IMAP_PASSWORD_ENV = "E2E_IMAP_PASSWORD"
 
 
-def write_bot_config(path: Path, *, dovecot: Dovecot, nameserver: str, slack: SlackStandIn, db: Path, port: int,
-                     domain: str, window: str, alert_bounces: int, resolve_after: str = "2h") -> Path:
-    """The config file of `bouncecheck run` in HTTP mode against the test servers: IMAPS, DNS, Slack."""
+def write_bot_config(path: Path, *, dovecot: Dovecot, nameserver: str, slack: SlackStandIn, db: Path | str,
+                     port: int, domain: str, window: str, alert_bounces: int, resolve_after: str = "2h") -> Path:
+    """The config file of `bouncecheck run` in HTTP mode against the test servers: IMAPS, DNS, Slack.
+    `db` is a SQLite file, or a SQLAlchemy URL (PostgreSQL)."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     path.write_text(f"""\
 [storage]
-url = "sqlite:///{db}"
+url = "{url}"
 
 [[mailboxes]]
 name = "postmaster"
@@ -98,6 +100,7 @@ class BotProcess:
     env: Mapping[str, str]
     url: str  # http://127.0.0.1:<http_port>
     log_path: Path
+    wrapper: Sequence[str] = ()  # a command to run it under, e.g. `unshare --pid --fork` (another "machine")
     starts: int = 0
     process: subprocess.Popen[bytes] | None = None
     exit_codes: list[int] = field(default_factory=list)
@@ -110,7 +113,7 @@ class BotProcess:
             log.write(f"----- start #{self.starts} -----\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "-v", "run", "--config", str(self.config)],
+                [*self.wrapper, sys.executable, "-m", "bot", "-v", "run", "--config", str(self.config)],
                 cwd=ROOT, env={**env, **self.env, "PYTHONUNBUFFERED": "1"},
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
