@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import settings_from_mapping
 from bot.slack.app import build_app, build_services, web_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier
 from bot.slack.wsgi import make_wsgi
 from bot.store.database import open_engine
@@ -81,7 +82,7 @@ def _run(args: argparse.Namespace, dns_port: int, slack: SlackStandIn, tmp: Path
     client = web_client(settings.slack, "xoxb-bench")
     notifier = SlackNotifier(engine, channel="C0ALERTS", window=settings.monitor.window,
                              clock=lambda: datetime.now(UTC))
-    services = build_services(settings, engine, client, notifier, clock=lambda: datetime.now(UTC))
+    services = build_services(settings, engine, SlackGateway(client), notifier, clock=lambda: datetime.now(UTC))
     url, stop = serve(make_wsgi(build_app(services, client, signing_secret=SECRET), lambda: True))
     acks: list[float] = []
     lock = threading.Lock()

@@ -51,7 +51,9 @@ from bot.models import (
 )
 from bot.runner import start_bot
 from bot.slack.app import web_client
-from bot.slack.notifier import SlackNotifier, deliver_outbox
+from bot.slack.delivery import deliver_outbox
+from bot.slack.gateway import SlackGateway
+from bot.slack.notifier import SlackNotifier
 from bot.store.database import open_engine
 from bot.store.incidents_store import save, transact
 from bot.store.ingest import Batch, StoredMessage, save_batch
@@ -177,7 +179,7 @@ def deliverer(db_url: str, api_url: str) -> int:
     settings = settings_from_mapping({"slack": {"api_url": api_url}})
     client = web_client(settings.slack, "xoxb-bench", timeout=5, retries=1)
     while True:
-        deliver_outbox(engine, client, now(), lease=timedelta(seconds=2))
+        deliver_outbox(engine, SlackGateway(client), now(), lease=timedelta(seconds=2))
         with engine.connect() as conn:
             pending = conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None)))
         if not pending:

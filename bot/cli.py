@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="the bot: scheduler plus Slack")
     run.add_argument("--config")
 
+    outbox = commands.add_parser("outbox", help="messages Slack refused for good (dead letters); re-send them")
+    outbox.add_argument("action", nargs="?", choices=("list", "retry", "discard"), default="list")
+    outbox.add_argument("ids", nargs="*", type=int, metavar="ID", help="dead letters to act on (default: all)")
+    outbox.add_argument("--config")
+    outbox.add_argument("--json", action="store_true")
+
     demo = commands.add_parser("demo", help="the whole pipeline on a bundled sample mailbox; no credentials")
     demo.add_argument("--offline", action="store_true", help="make no DNS queries (the check says unknown)")
     demo.add_argument("--dns-server", action="append", default=[], metavar="IP[:PORT]",
@@ -83,6 +89,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.runner import run_bot
 
         return run_bot(settings)
+    if args.command == "outbox":
+        settings = _settings(args.config, required=True)
+        from bot.outbox_command import run_outbox
+
+        return run_outbox(settings, args.action, args.ids, as_json=args.json, out=sys.stdout)
     if args.command == "demo":
         from pathlib import Path
 

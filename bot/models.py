@@ -348,8 +348,6 @@ class Incident:
     last_posted_count: int = 0  # the count the last opened/grew/cause_changed message showed
     last_posted_at: datetime | None = None  # when that message was made: the follow-up floor
     below_since: datetime | None = None  # first evaluation below threshold of the current quiet spell
-    slack_channel: str | None = None  # where the Slack notifier posted the incident's card
-    slack_ts: str | None = None
     kind: IncidentKind = IncidentKind.FLOOD  # a listing incident becomes a flood when bounces reach the threshold
     blacklist: BlacklistStatus | None = None  # as of the last evaluation; None: never evaluated with one
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the window's bounces cite → bounces citing each

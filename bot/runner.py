@@ -29,7 +29,9 @@ from bot.monitor.health import Health, Problem, assess, down
 from bot.monitor.notify import ConsoleNotifier, Notifier
 from bot.monitor.watch import Checker
 from bot.slack.app import bot_token, build_app, build_services, web_client
-from bot.slack.notifier import Courier, SlackNotifier, catalogue_delist_urls, deliver_outbox
+from bot.slack.delivery import Courier, OutboxDelivery
+from bot.slack.gateway import SlackGateway
+from bot.slack.notifier import SlackNotifier, catalogue_delist_urls
 from bot.store.database import open_engine
 from bot.store.health_queries import health_facts
 from bot.store.leases import Heartbeat
@@ -106,10 +108,11 @@ def start_bot(
     if slack_configured(settings, env):
         signing_secret = secret(env, settings.slack.signing_secret_env, "[slack] signing_secret_env") if http else None
         client = web_client(settings.slack, bot_token(settings, env))
-        bound_client = client
+        gateway = SlackGateway(client)
+        delivery = OutboxDelivery(engine, gateway)  # one per process: it remembers a refused token
 
         def deliver(now: datetime) -> object:
-            return deliver_outbox(engine, bound_client, now)
+            return delivery.run(now)
 
         # Delivers the moment something is queued; the scheduled job retries what failed.
         courier = Courier(lambda: deliver(clock()))
@@ -122,7 +125,7 @@ def start_bot(
             on_enqueue=courier.kick,
         )
         notifier = slack_notifier
-        services = build_services(settings, engine, client, slack_notifier, clock=clock, kick=courier.kick)
+        services = build_services(settings, engine, gateway, slack_notifier, clock=clock, kick=courier.kick)
         app = build_app(services, client, signing_secret=signing_secret)
     else:
         if http:

@@ -31,8 +31,10 @@ from bot.models import CheckResult
 from bot.reputation.check import check_target
 from bot.slack import actions, commands, events
 from bot.slack.access import AccessPolicy, RateLimiter
+from bot.slack.delivery import OutboxDelivery
 from bot.slack.failures import report
-from bot.slack.notifier import SlackNotifier, deliver_outbox
+from bot.slack.gateway import SlackGateway
+from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def bot_token(settings: Settings, environ: Mapping[str, str]) -> str:
 def build_services(
     settings: Settings,
     engine: Engine,
-    client: WebClient,
+    gateway: SlackGateway,
     notifier: SlackNotifier,
     *,
     clock: Callable[[], datetime],
@@ -69,20 +71,21 @@ def build_services(
     def run_check(target: str, bounce_ips: Collection[str]) -> CheckResult:
         return check_target(target, settings, bounce_ips=tuple(bounce_ips))
 
-    def group_members(group: str) -> list[str]:
-        return list(client.usergroups_users_list(usergroup=group).get("users") or [])
+    delivery = OutboxDelivery(engine, gateway)
 
     def deliver_now() -> None:
-        deliver_outbox(engine, client, clock())
+        delivery.run(clock())
 
     return Services(
         settings=settings,
         engine=engine,
         notifier=notifier,
+        gateway=gateway,
         check=check or run_check,
         clock=clock,
         access=AccessPolicy(
-            channels=settings.slack.allowed_channels, users=settings.slack.allowed_users, group_members=group_members
+            channels=settings.slack.allowed_channels, users=settings.slack.allowed_users,
+            group_members=gateway.usergroup_members
         ),
         limiter=RateLimiter(settings.slack.commands_per_minute),
         kick=kick or deliver_now,

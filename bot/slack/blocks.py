@@ -148,6 +148,7 @@ class HomeData:
     servers: Mapping[str, tuple[KnownServer, ...]] = field(default_factory=dict)  # monitored domain → ours
     figures: Mapping[str, BounceFigures] = field(default_factory=dict)  # the read model's, per domain
     blacklists: Mapping[str, BlacklistStatus] = field(default_factory=dict)  # per domain, from its last check
+    delivery_problems: tuple[str, ...] = ()  # dead letters, a refused token, a long wait (bot/monitor/health.py)
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -809,6 +810,9 @@ def home_view(data: HomeData) -> dict[str, Any]:
             else ""
         )
         blocks.append(section(f"📬 *{inert(box.name)}* / {inert(box.folder)}: last scan {scanned}{error}"))
+    if data.delivery_problems:
+        blocks += [DIVIDER, section("*Slack delivery*")]
+        blocks += [section(f"⚠️ {inert(clip(problem, 1000))}") for problem in data.delivery_problems]
     if data.now:
         blocks.append(context(f"Updated {when(data.now)} · reopen this tab to refresh"))
     return {"type": "home", "blocks": list(fit(blocks, max_blocks=MAX_HOME_BLOCKS, max_chars=100_000))}

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import BounceCheckError, DNSError, StoreError, UsageError
+from bot.slack.gateway import SlackFailure
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -28,7 +29,7 @@ def explain(error: BaseException) -> str:
         return "⚠️ The DNS resolver is not answering right now, so I could not check. Try again in a minute."
     if isinstance(error, StoreError | SQLAlchemyError):
         return "⚠️ My database is not answering right now. Try again in a minute; the admins have the details."
-    if isinstance(error, SlackApiError | SlackClientError):
+    if isinstance(error, SlackApiError | SlackClientError | SlackFailure):
         return "⚠️ Slack refused one of my calls. Try again in a minute; the admins have the details."
     if isinstance(error, BounceCheckError):
         return f"⚠️ {error}"

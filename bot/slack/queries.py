@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.config import MonitorSettings, Settings
 from bot.models import BlacklistStatus, Incident, KnownServer
+from bot.monitor import health
 from bot.monitor.listings import blacklist_status
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store import figures
 from bot.store.figures import our_sending_ips, read_figures
 from bot.store.incidents_store import get_incident, latest_checks, latest_failures, unresolved
 from bot.store.ingest import folder_states
-from bot.store.schema import incidents
+from bot.store.outbox_store import delivery_facts
 from bot.store.servers_store import config_servers, known_servers_of
+from bot.store.slack_messages import incident_at, location_of
 
 
 def load_incident(engine: Engine, incident_id: int) -> Incident | None:
@@ -31,21 +33,15 @@ def load_incident(engine: Engine, incident_id: int) -> Incident | None:
 def card_location(engine: Engine, incident_id: int) -> tuple[str, str] | None:
     """(channel, ts) of the incident's card once it has been posted."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(incidents.c.slack_channel, incidents.c.slack_ts).where(incidents.c.id == incident_id)
-        ).first()
-    if row is None or not row.slack_channel or not row.slack_ts:
-        return None
-    return str(row.slack_channel), str(row.slack_ts)
+        where = location_of(conn, incident_id)
+    return (where.channel, where.ts) if where else None
 
 
 def incident_by_thread(engine: Engine, channel: str, thread_ts: str) -> Incident | None:
     """The incident whose card is the parent of this thread."""
     with engine.connect() as conn:
-        incident_id = conn.scalar(
-            select(incidents.c.id).where(incidents.c.slack_channel == channel, incidents.c.slack_ts == thread_ts)
-        )
-        return get_incident(conn, int(incident_id)) if incident_id is not None else None
+        incident_id = incident_at(conn, channel, thread_ts)
+        return get_incident(conn, incident_id) if incident_id is not None else None
 
 
 def open_incidents(engine: Engine) -> list[Incident]:
@@ -133,3 +129,9 @@ def domain_incidents(engine: Engine, domains: Sequence[str]) -> list[tuple[str, 
 
 def open_incident_of(engine: Engine, domain: str) -> Incident | None:
     return next((i for i in open_incidents(engine) if i.domain == domain), None)
+
+
+def delivery_problems(engine: Engine, now: datetime) -> list[str]:
+    """What App Home says about posting to Slack: the same sentences as /healthz."""
+    with engine.connect() as conn:
+        return health.delivery_problems(delivery_facts(conn), now)

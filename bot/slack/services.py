@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.models import CheckResult
 from bot.slack.access import AccessPolicy, RateLimiter
+from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier
 
 # (target, IPs seen in the domain's recent bounces) → the reputation check
@@ -27,6 +28,7 @@ class Services:
     settings: Settings
     engine: Engine
     notifier: SlackNotifier
+    gateway: SlackGateway  # every Web API call the listeners make
     check: Checker
     clock: Callable[[], datetime]
     access: AccessPolicy

@@ -66,8 +66,23 @@ def _v4_bounce_buckets(conn: Connection) -> None:
     rebuild(conn)
 
 
+def _v5_slack_messages_and_dead_letters(conn: Connection) -> None:
+    """Cards' locations move from two incident columns to their own table; refused posts become dead letters.
+
+    The old columns stay in old stores (dropping a column is a table rebuild on SQLite), unread.
+    """
+    schema.slack_messages.create(conn, checkfirst=True)
+    _add_missing(conn, (schema.outbox, "dead_at"))
+    if {"slack_channel", "slack_ts"} <= {c["name"] for c in inspect(conn).get_columns("incidents")}:
+        conn.execute(text(
+            "INSERT INTO slack_messages (incident_id, role, channel, ts, posted_at) "
+            "SELECT id, 'card', slack_channel, slack_ts, opened_at FROM incidents "
+            "WHERE slack_channel IS NOT NULL AND slack_ts IS NOT NULL"))
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
-    (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets))
+    (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets),
+    (5, _v5_slack_messages_and_dead_letters))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -101,7 +101,7 @@ def save(conn: Connection, before: Incident | None, after: Incident,
     elif before is None or before != after:
         _claim(conn, before or after)
         conn.execute(incidents.update().where(incidents.c.id == after.id)
-                     .values(**{name: value for name, value in values.items() if name not in _CARD}))
+                     .values(**values))
     stored = [dataclasses.replace(event, incident_id=after.id) for event in events]
     if stored:
         conn.execute(incident_events.insert(), [_event_values(event) for event in stored])
@@ -118,16 +118,8 @@ def _claim(conn: Connection, read: Incident) -> None:
     """
     row = conn.execute(incidents.update().where(incidents.c.id == read.id)
                        .values(version=incidents.c.version + 1).returning(*incidents.c)).mappings().first()
-    if row is None or _state(_incident(row)) != _state(read):
+    if row is None or _incident(row) != read:
         raise Conflict(f"incident {read.id} changed since it was read")
-
-
-# Where the incident's card is: kept by the Slack notifier (`set_slack_message`), not by state writes.
-_CARD = frozenset({"slack_channel", "slack_ts"})
-
-
-def _state(incident: Incident) -> Incident:
-    return dataclasses.replace(incident, slack_channel=None, slack_ts=None)
 
 
 def events_of(conn: Connection, incident_id: int) -> list[IncidentEvent]:
@@ -136,12 +128,6 @@ def events_of(conn: Connection, incident_id: int) -> list[IncidentEvent]:
     return [IncidentEvent(incident_id=row.incident_id, kind=EventKind(row.kind), at=utc(row.at),
                           detail=row.detail or "", actor=row.actor, data=dict(row.data or {}))
             for row in conn.execute(query)]
-
-
-def set_slack_message(conn: Connection, incident_id: int, *, channel: str, ts: str) -> None:
-    """Remember where the incident's card is (the Slack notifier calls this); does not touch updated_at."""
-    conn.execute(incidents.update().where(incidents.c.id == incident_id)
-                 .values(slack_channel=channel, slack_ts=ts))
 
 
 def _locked(conn: Connection, query: Any) -> Any:

@@ -196,8 +196,6 @@ incidents = Table(
     Column("listings", JSON, nullable=True),
     Column("diagnosis", JSON, nullable=True),
     Column("top_reasons", JSON, nullable=True),
-    Column("slack_channel", String(50), nullable=True),
-    Column("slack_ts", String(50), nullable=True),
     Column("kind", String(10), nullable=False, server_default="flood"),  # models.IncidentKind
     Column("blacklist", JSON, nullable=True),  # models.BlacklistStatus as of the last evaluation
     Column("cited", JSON, nullable=True),  # [[zone, bounces citing it], ...] in the window
@@ -245,8 +243,22 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("lease_owner", String(200), nullable=True),
     Column("lease_until", UTC, nullable=True),
+    # A dead letter: Slack refused it for good (bot/slack/gateway.py); kept until `outbox retry`.
+    Column("dead_at", UTC, nullable=True),
 )
 Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.next_attempt_at)
+
+# Where a message the bot made lives in Slack: an incident's card (role "card") and what else it keeps.
+slack_messages = Table(
+    "slack_messages",
+    metadata,
+    Column("incident_id", Id, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), primary_key=True),
+    Column("channel", String(50), nullable=False),
+    Column("ts", String(50), nullable=False),
+    Column("posted_at", UTC, nullable=False),
+)
+Index("ix_slack_messages_where", slack_messages.c.channel, slack_messages.c.ts)
 
 # --------------------------------------------------------------------------- bookkeeping
 

@@ -31,6 +31,7 @@ class Call:
     headers: dict[str, str]
     status: int
     at: float = field(default_factory=time.monotonic)
+    ok: bool = True  # False when the stand-in answered a failure (also `{"ok": false}` with a 200)
 
 
 @dataclass(slots=True)
@@ -102,7 +103,12 @@ class SlackStandIn:
     def of(self, method: str) -> list[Call]:
         """Successful calls of one method, in arrival order."""
         with self._lock:
-            return [c for c in self.calls if c.method == method and c.status == 200]
+            return [c for c in self.calls if c.method == method and c.status == 200 and c.ok]
+
+    def tried(self, method: str) -> list[Call]:
+        """Every call of one method, answered or failed."""
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
 
     def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -220,7 +226,8 @@ class SlackStandIn:
                         answer, status = {"ok": True}, 200
                     else:
                         answer, status = stand_in._answer(method, body), 200
-                    stand_in.calls.append(Call(method, path, body, dict(self.headers.items()), status))
+                    stand_in.calls.append(Call(method, path, body, dict(self.headers.items()), status,
+                                               ok=failure is None))
                 data = json.dumps(answer).encode() if method != "hook" or failure else b"ok"
                 if failure and failure.dropped:
                     self.close_connection = True

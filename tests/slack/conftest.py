@@ -35,11 +35,13 @@ from bot.models import (
     ZoneResult,
 )
 from bot.slack.app import build_app, build_services, web_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.wsgi import make_wsgi
 from bot.store.database import open_engine
-from bot.store.incidents_store import save, set_slack_message, transact
+from bot.store.incidents_store import save, transact
+from bot.store.slack_messages import remember
 from tests.servers.slack_api import SlackStandIn
 
 SECRET = "test-signing-secret"
@@ -276,7 +278,7 @@ def build(
     client = web_client(settings.slack, TOKEN, timeout=5)
     notifier = SlackNotifier(engine, channel=CHANNEL, window=settings.monitor.window, clock=clock, charts=False)
     checker = checker or FakeChecker()
-    services = build_services(settings, engine, client, notifier, clock=clock, check=checker)
+    services = build_services(settings, engine, SlackGateway(client), notifier, clock=clock, check=checker)
     app = build_app(services, client, signing_secret=SECRET)
     return services, app
 
@@ -322,7 +324,7 @@ def store_incident(
     def work(conn: Any) -> Incident:
         stored, _ = save(conn, None, incident, ())
         if card:
-            set_slack_message(conn, stored.id, channel=card[0], ts=card[1])
+            remember(conn, stored.id, channel=card[0], ts=card[1], at=now)
         return stored
 
     return transact(engine, work)

@@ -1,21 +1,29 @@
-"""The outbox: order per incident, 429/500 retried then backed off, a restart never posts twice."""
+"""The outbox: order per incident, 429/500 retried then backed off, a restart never posts twice, refusals kept
+as dead letters, a refused token stops posting."""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.cli import main
 from bot.models import EventKind, Incident, IncidentEvent, IncidentState
-from bot.slack import notifier as outbox_module
+from bot.monitor.health import assess
 from bot.slack.app import web_client
-from bot.slack.notifier import SlackNotifier, deliver_outbox
+from bot.slack.delivery import OutboxDelivery, deliver_outbox
+from bot.slack.gateway import SlackGateway
+from bot.slack.notifier import SlackNotifier
+from bot.store import outbox_store
 from bot.store.database import open_engine
-from bot.store.schema import incidents, outbox
+from bot.store.health_queries import health_facts
+from bot.store.schema import outbox, slack_messages
 from tests.servers.postgres import pg_url
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL, TOKEN, Clock, make_settings, store_incident
@@ -29,9 +37,9 @@ def event(incident: Incident, kind: EventKind, clock: Clock, **data: Any) -> Inc
 
 @pytest.fixture
 def parts(engine: Engine, slack: SlackStandIn, clock: Clock) -> tuple[SlackNotifier, Any, Incident]:
-    client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+    gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
     notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock, charts=False)
-    return notifier, client, store_incident(engine, card=None)
+    return notifier, gateway, store_incident(engine, card=None)
 
 
 def thread_texts(slack: SlackStandIn) -> list[str]:
@@ -41,11 +49,11 @@ def thread_texts(slack: SlackStandIn) -> list[str]:
 def test_card_then_thread_in_order_and_location_stored(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
     clock.advance(minutes=5)
     notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=120, count=300)])
-    report = deliver_outbox(engine, client, clock())
+    report = deliver_outbox(engine, gateway, clock())
     assert report.failed == 0
     posts = slack.of("chat.postMessage")
     card_ts = posts[0]
@@ -57,29 +65,34 @@ def test_card_then_thread_in_order_and_location_stored(
     # two card updates were queued; the older one is superseded and never sent
     assert len(slack.of("chat.update")) == 1 and slack.of("chat.update")[0].body["ts"] == ts
     with engine.connect() as conn:
-        row = conn.execute(select(incidents.c.slack_channel, incidents.c.slack_ts)).one()
+        row = conn.execute(select(slack_messages.c.channel, slack_messages.c.ts)).one()
     assert tuple(row) == (CHANNEL, ts)
-    assert deliver_outbox(engine, client, clock()).delivered == 0
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0
 
 
 def test_429_then_500_then_success_delivers_once_in_order(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
     notifier.notify(incident, [event(incident, EventKind.LISTED, clock, listing="192.0.2.10@zen.spamhaus.org")])
-    slack.fail("chat.postMessage", 429, retry_after=0, count=2)  # first try and its one retry
-    assert deliver_outbox(engine, client, clock()).delivered == 0
+    slack.fail("chat.postMessage", 429, retry_after=0, count=2)
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0, "Slack asked for a pause: at least a second"
+    clock.advance(seconds=1)
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0  # the second 429
     slack.fail("chat.postMessage", 500, count=2)
-    clock.advance(seconds=6)
-    assert deliver_outbox(engine, client, clock()).delivered == 0
-    assert deliver_outbox(engine, client, clock()).delivered == 0, "still backing off"
-    # A 500 is not retried by the client (the post may have happened): the outbox's next attempt takes
-    # the second 500, after looking for the message; the one after that goes through.
+    clock.advance(seconds=1)
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0
+    clock.advance(seconds=10)
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0, "still backing off"
+    # A 500 is not retried by the client (the post may have happened): the outbox's next attempt looks for
+    # the message first, then takes the second 500; the one after that goes through.
     clock.advance(seconds=11)
-    assert deliver_outbox(engine, client, clock()).delivered == 0
-    clock.advance(seconds=21)
-    deliver_outbox(engine, client, clock())
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0
+    assert slack.of("conversations.history")
+    clock.advance(seconds=41)
+    deliver_outbox(engine, gateway, clock())
     cards = [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
     assert len(cards) == 1
     assert [t.split(":")[0] for t in thread_texts(slack)] == ["🔴 Incident opened", "⛔ Newly listed"]
@@ -95,28 +108,28 @@ def test_restart_after_slack_accepted_never_posts_twice(
     parts: tuple[SlackNotifier, Any, Incident],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
 
     class Killed(BaseException):
         pass
 
-    def die(*_args: Any) -> None:
+    def die(*_args: Any, **_kwargs: Any) -> None:
         raise Killed
 
     # The process dies between Slack's answer and the commit that records it, twice: card, then reply.
-    monkeypatch.setattr(outbox_module, "_delivered", die)
+    monkeypatch.setattr(outbox_store, "delivered", die)
     with pytest.raises(Killed):
-        deliver_outbox(engine, client, clock())
+        deliver_outbox(engine, gateway, clock())
     monkeypatch.undo()
     clock.advance(minutes=3)  # the dead process's lease runs out
-    deliver_outbox(engine, client, clock(), max_rows=1)
-    monkeypatch.setattr(outbox_module, "_delivered", die)
+    deliver_outbox(engine, gateway, clock(), max_rows=1)
+    monkeypatch.setattr(outbox_store, "delivered", die)
     with pytest.raises(Killed):
-        deliver_outbox(engine, client, clock())
+        deliver_outbox(engine, gateway, clock())
     monkeypatch.undo()
     clock.advance(minutes=3)
-    deliver_outbox(engine, client, clock())
+    deliver_outbox(engine, gateway, clock())
     cards = [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
     assert len(cards) == 1
     assert len(thread_texts(slack)) == 1
@@ -126,7 +139,7 @@ def test_restart_after_slack_accepted_never_posts_twice(
 def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
     snoozed = replace(incident, state=IncidentState.SNOOZED, snoozed_until=clock() + timedelta(hours=1))
     notifier.notify(snoozed, [event(snoozed, EventKind.SNOOZED, clock, actor="U0ALICE")])
@@ -135,7 +148,7 @@ def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
     clock.advance(minutes=1)
     resolved = replace(snoozed, state=IncidentState.RESOLVED, resolved_at=clock(), resolved_by="U0BOB")
     notifier.notify(resolved, [event(resolved, EventKind.RESOLVED, clock, actor="U0BOB")])
-    deliver_outbox(engine, client, clock())
+    deliver_outbox(engine, gateway, clock())
     texts = thread_texts(slack)
     assert len(texts) == 3 and "snoozed" in texts[1] and "Resolved by" in texts[2]
     broadcast = [c.body.get("reply_broadcast") for c in slack.of("chat.postMessage") if c.body.get("thread_ts")]
@@ -145,11 +158,11 @@ def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
 
 
 def test_chart_uploaded_in_thread_on_open(engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
-    client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+    gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
     notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock)
     incident = store_incident(engine, card=None)
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
-    deliver_outbox(engine, client, clock())
+    deliver_outbox(engine, gateway, clock())
     ts = slack.messages[CHANNEL][0]["ts"]
     assert slack.of("files.getUploadURLExternal")
     assert slack.of("upload")[0].body["png"] is True
@@ -160,11 +173,11 @@ def test_chart_uploaded_in_thread_on_open(engine: Engine, slack: SlackStandIn, c
 def test_duplicate_notify_is_deduplicated(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     opened = event(incident, EventKind.OPENED, clock)
     notifier.notify(incident, [opened])
     notifier.notify(incident, [opened])
-    deliver_outbox(engine, client, clock())
+    deliver_outbox(engine, gateway, clock())
     assert len(slack.of("chat.postMessage")) == 2  # one card, one reply
 
 
@@ -180,16 +193,16 @@ def test_several_deliverers_on_postgresql_send_each_message_once_in_order(
             notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
             for step in range(4):
                 notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=step, count=step + 1)])
-        client = web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1)
+        gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
         workers = [
-            threading.Thread(target=deliver_outbox, args=(engine, client, clock()), kwargs={"owner": f"instance-{n}"})
+            threading.Thread(target=deliver_outbox, args=(engine, gateway, clock()), kwargs={"owner": f"instance-{n}"})
             for n in range(3)
         ]
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        deliver_outbox(engine, client, clock())  # whatever a worker skipped while another held the head
+        deliver_outbox(engine, gateway, clock())  # whatever a worker skipped while another held the head
         keys = [c.body["metadata"]["event_payload"]["key"] for c in slack.of("chat.postMessage")]
         assert len(keys) == len(set(keys)) == 4 * 6  # a card, "opened" and four "grew" each
         for n in range(1, 5):
@@ -213,16 +226,124 @@ def test_several_deliverers_on_postgresql_send_each_message_once_in_order(
 def test_a_post_slack_carried_out_but_did_not_confirm_is_not_posted_again(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident], how: str
 ) -> None:
-    notifier, client, incident = parts
+    notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
     for _ in range(2):  # the card post, then the thread reply: each taken but not confirmed once
         slack.fail("chat.postMessage", 500, accepted=how == "accepted-then-500", dropped=how == "accepted-then-dropped")
-        deliver_outbox(engine, client, clock())
+        deliver_outbox(engine, gateway, clock())
         clock.advance(minutes=1)
     for _ in range(4):
-        deliver_outbox(engine, client, clock())
+        deliver_outbox(engine, gateway, clock())
         clock.advance(minutes=1)
     messages = slack.messages[CHANNEL]
     cards = [m for m in messages if not m.get("thread_ts")]
     replies = [m for m in messages if m.get("thread_ts")]
     assert (len(cards), len(replies)) == (1, 1), [m.get("text") for m in messages]
+
+
+# --------------------------------------------------------------------------- refusals, dead letters, the token
+
+
+def health(engine: Engine, clock: Clock) -> list[str]:
+    return [p["detail"] for p in health_of(engine, clock)["problems"]]
+
+
+def health_of(engine: Engine, clock: Clock) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return assess(health_facts(conn, [], clock())).as_json()
+
+
+def outbox_cli(tmp_path: Path, engine: Engine, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    config = tmp_path / "outbox.toml"
+    config.write_text(f'[storage]\nurl = "{engine.url}"\n')
+    code = main(["outbox", *args, "--config", str(config)])
+    return code, capsys.readouterr().out
+
+
+def test_a_card_slack_refuses_is_a_dead_letter_its_thread_waits_and_outbox_retry_sends_both(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    notifier, gateway, incident = parts
+    other = store_incident(engine, domain="other.example", card=None)
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    slack.fail("chat.postMessage", 200, error="channel_not_found")  # the channel was renamed away
+    notifier.notify(other, [event(other, EventKind.OPENED, clock)])
+    report = deliver_outbox(engine, gateway, clock())
+    assert report.dead == 1
+    texts = [c.body["text"] for c in slack.of("chat.postMessage")]
+    assert len(texts) == 2 and all("other.example" in t or "Incident opened" in t for t in texts), \
+        "the other incident's card and its thread went out; nothing of the refused one"
+    clock.advance(hours=2)
+    for _ in range(3):  # refused for good: not tried again, not dropped either
+        deliver_outbox(engine, gateway, clock())
+    assert len(slack.tried("chat.postMessage")) == 3  # the refusal and the other incident's two
+    assert health(engine, clock) == ["1 message(s) Slack refused are kept as dead letters (the first: permanent: "
+                                     "channel_not_found), 2 more wait behind them; fix the cause, then "
+                                     "`bouncecheck outbox retry`"]
+    code, listing = outbox_cli(tmp_path, engine, "list", capsys=capsys)
+    assert code == 0 and "#1 " in listing and "permanent: channel_not_found" in listing and "post_card" in listing
+    assert "2 message(s) waiting" in listing  # its thread reply and its card update wait behind it
+
+    code, said = outbox_cli(tmp_path, engine, "retry", capsys=capsys)
+    assert code == 0 and said.startswith("1 message(s) queued again")
+    deliver_outbox(engine, gateway, clock())
+    mine = [c for c in slack.of("chat.postMessage") if "other.example" not in c.body["text"]][1:]
+    assert [bool(c.body.get("thread_ts")) for c in mine] == [False, True], "card first, then its reply"
+    assert health(engine, clock) == []
+    assert outbox_cli(tmp_path, engine, "retry", "99", capsys=capsys)[0] == 1  # no such dead letter: said, exit 1
+
+
+def test_a_refused_thread_reply_does_not_hold_the_next_ones_back(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, gateway, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    deliver_outbox(engine, gateway, clock())
+    slack.fail("chat.postMessage", 200, error="msg_too_long")
+    clock.advance(minutes=5)
+    notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=120, count=300)])
+    clock.advance(minutes=5)
+    notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=300, count=500)])
+    report = deliver_outbox(engine, gateway, clock())
+    assert (report.dead, report.delivered) == (1, 3)  # the second reply and two card updates (one superseded)
+    assert "rose to 500" in thread_texts(slack)[-1]
+
+
+def test_a_refused_token_stops_posting_until_it_works_and_loses_nothing(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, gateway, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    slack.fail("chat.postMessage", 200, error="token_revoked", count=2)
+    delivery = OutboxDelivery(engine, gateway)
+    first = delivery.run(clock())
+    assert first.halted == "token_revoked" and first.delivered == 0
+    for _ in range(5):  # within TOKEN_RECHECK: not one more call to Slack
+        clock.advance(seconds=30)
+        assert delivery.run(clock()).halted == "token_revoked"
+    assert len(slack.tried("chat.postMessage")) == 1
+    assert health(engine, clock)[0].startswith("Slack refuses the bot token (token_revoked): posting stopped, "
+                                               "3 message(s) wait")
+    clock.advance(minutes=5)
+    assert delivery.run(clock()).halted == "token_revoked"  # the one try per TOKEN_RECHECK, refused again
+    clock.advance(minutes=5)  # the admin set a new token
+    assert delivery.run(clock()).delivered == 3
+    assert len(slack.of("chat.postMessage")) == 2 and health(engine, clock) == []
+
+
+def test_a_429_waits_what_slack_asked_for_in_the_outbox_not_in_a_sleeping_thread(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+) -> None:
+    notifier, gateway, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    slack.fail("chat.postMessage", 429, retry_after=40)
+    started = time.monotonic()
+    assert deliver_outbox(engine, gateway, clock()).failed == 1
+    assert time.monotonic() - started < 5, "nobody sleeps on a Retry-After"
+    clock.advance(seconds=39)
+    assert deliver_outbox(engine, gateway, clock()).delivered == 0
+    clock.advance(seconds=1)
+    assert deliver_outbox(engine, gateway, clock()).delivered >= 2
+    assert len(slack.of("conversations.history")) == 0, "a 429 surely posted nothing: no lookup before the retry"
+    assert len([c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]) == 1

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.config import Settings
 from bot.slack.app import build_app, build_services, web_client
+from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL, TOKEN, Clock, FakeChecker
@@ -97,7 +98,7 @@ def test_slash_command_acked_over_socket_mode(
     slack.socket_url = f"ws://127.0.0.1:{socket_stand_in.port}/link"
     client = web_client(settings.slack, TOKEN, timeout=5)
     notifier = SlackNotifier(engine, channel=CHANNEL, window=settings.monitor.window, clock=clock, charts=False)
-    services = build_services(settings, engine, client, notifier, clock=clock, check=FakeChecker())
+    services = build_services(settings, engine, SlackGateway(client), notifier, clock=clock, check=FakeChecker())
     app = build_app(services, client, signing_secret=None)
     handler = SocketModeHandler(app, app_token="xapp-test", web_client=client)
     handler.connect()  # type: ignore[no-untyped-call]

@@ -61,3 +61,29 @@ def test_the_bucket_migration_counts_the_bounces_already_stored(tmp_path: Path) 
         assert figures.baseline == 0.0  # median of 24 hours, one of them 30
     finally:
         engine.dispose()
+
+
+def test_a_v4_stores_card_locations_move_to_their_own_table_and_the_outbox_gains_dead_letters(tmp_path: Path) -> None:
+    from bot.slack.queries import card_location, incident_by_thread
+
+    db = tmp_path / "old.db"
+    open_engine(f"sqlite:///{db}").dispose()
+    with sqlite3.connect(db) as conn:  # as a v4 store left them: the card's place in two incident columns
+        conn.execute("DROP TABLE slack_messages")
+        conn.execute("ALTER TABLE outbox DROP COLUMN dead_at")
+        conn.execute("ALTER TABLE incidents ADD COLUMN slack_channel VARCHAR(50)")
+        conn.execute("ALTER TABLE incidents ADD COLUMN slack_ts VARCHAR(50)")
+        conn.execute("DELETE FROM schema_version WHERE version > 4")
+        conn.execute("INSERT INTO incidents (domain, state, cause, opened_at, updated_at, slack_channel, slack_ts) "
+                     "VALUES ('example.com', 'open', 'backscatter', '2026-11-30 10:00:00', '2026-11-30 10:00:00', "
+                     "'C0ALERTS', '1700000000.000100')")
+        conn.execute("INSERT INTO incidents (domain, state, cause, opened_at, updated_at) "
+                     "VALUES ('other.example', 'open', 'backscatter', '2026-11-30 10:00:00', '2026-11-30 10:00:00')")
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        assert card_location(engine, 1) == ("C0ALERTS", "1700000000.000100") and card_location(engine, 2) is None
+        found = incident_by_thread(engine, "C0ALERTS", "1700000000.000100")
+        assert found is not None and found.domain == "example.com"
+        assert "dead_at" in {c["name"] for c in inspect(engine).get_columns("outbox")}
+    finally:
+        engine.dispose()

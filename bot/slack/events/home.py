@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot.slack import blocks, queries
 from bot.slack.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        publish_home(event, client, services)
+    def on_home_opened(event: dict[str, Any]) -> None:
+        publish_home(event, services)
 
     app.event("app_home_opened")(on_home_opened)
 
@@ -32,11 +31,12 @@ def home_data(services: Services) -> blocks.HomeData:
         incident_urls=urls,
         mailboxes=tuple(queries.mailbox_statuses(engine)),
         servers=queries.servers_by_domain(engine, settings.monitor),
+        delivery_problems=tuple(queries.delivery_problems(engine, now)),
         now=now,
     )
 
 
-def publish_home(event: dict[str, Any], client: WebClient, services: Services) -> None:
+def publish_home(event: dict[str, Any], services: Services) -> None:
     if event.get("tab", "home") != "home" or not event.get("user"):
         return  # no one to publish the tab for
-    client.views_publish(user_id=str(event["user"]), view=blocks.home_view(home_data(services)))
+    services.gateway.publish_home(str(event["user"]), blocks.home_view(home_data(services)))
