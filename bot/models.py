@@ -6,7 +6,7 @@ it. Records are immutable and typed; JSON shapes are built from them in one plac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -340,7 +340,7 @@ class Incident:
     acknowledged_by: str | None = None
     snoozed_until: datetime | None = None
     resolved_by: str | None = None
-    listings: tuple[str, ...] = ()  # "192.0.2.10@zen.spamhaus.org", "example.com@dbl.spamhaus.org"
+    listings: tuple[Listing, ...] = ()  # what the incident knows to be listed now
     diagnosis: Diagnosis | None = None
     top_reasons: tuple[tuple[str, int], ...] = ()
     # Bookkeeping of the state machine (bot/monitor/incidents.py), stored so a restart changes nothing.
@@ -353,14 +353,107 @@ class Incident:
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the window's bounces cite → bounces citing each
 
 
+# --------------------------------------------------------------------------- what an incident says happened
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Listing:
+    """A target (an IP, or the domain) listed on a blocklist zone."""
+
+    target: str
+    zone: str
+
+    @property
+    def key(self) -> str:
+        """"192.0.2.10@zen.spamhaus.org": how the store keeps it."""
+        return f"{self.target}@{self.zone}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Listing:
+        target, sep, zone = key.rpartition("@")
+        if not sep or not target or not zone:
+            raise ValueError(f"not a listing key: {key!r}")
+        return cls(target=target, zone=zone)
+
+    def __str__(self) -> str:
+        return f"{self.target} on {self.zone}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opened:
+    count: int
+    threshold: int
+    cause: Cause
+    listings: tuple[Listing, ...] = ()
+    incident_kind: IncidentKind = IncidentKind.FLOOD
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grew:
+    previous: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BecameFlood:
+    """A listing incident whose bounces reached the threshold (stored as a "grew" with `flood`)."""
+
+    previous: int
+    count: int
+    threshold: int
+    cause: Cause
+    previous_cause: Cause
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CauseChanged:
+    previous: Cause
+    cause: Cause
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listed:
+    listing: Listing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delisted:
+    listing: Listing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Acknowledged:
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snoozed:
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolved:
+    by_person: bool
+
+
+# What happened, one type per kind: renderers `match` on it, and mypy sees a kind left out.
+EventData = Opened | Grew | BecameFlood | CauseChanged | Listed | Delisted | Acknowledged | Snoozed | Resolved
+
+EVENT_KIND: dict[type[EventData], EventKind] = {
+    Opened: EventKind.OPENED, Grew: EventKind.GREW, BecameFlood: EventKind.GREW,
+    CauseChanged: EventKind.CAUSE_CHANGED, Listed: EventKind.LISTED, Delisted: EventKind.DELISTED,
+    Acknowledged: EventKind.ACKNOWLEDGED, Snoozed: EventKind.SNOOZED, Resolved: EventKind.RESOLVED,
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IncidentEvent:
     incident_id: int
-    kind: EventKind
     at: datetime
+    data: EventData
     detail: str = ""  # what the message adds to its kind and data: first evidence line, top reasons
     actor: str | None = None  # Slack user for person-made events
-    # opened: count, threshold, cause, listings, incident_kind · grew: previous, count (and when a listing
-    # incident became a flood: flood, threshold, cause, previous_cause) · cause_changed: previous, cause ·
-    # listed/delisted: listing ("192.0.2.10@zen.spamhaus.org") · snoozed: until (ISO) · resolved: by_person
-    data: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> EventKind:
+        return EVENT_KIND[type(self.data)]

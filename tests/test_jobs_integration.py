@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings, settings_from_mapping
 from bot.jobs import build_scheduler
-from bot.models import IncidentState
+from bot.models import IncidentState, Listing
 from bot.store import incidents_store
 from bot.store.database import open_engine
 from tests import mailgen
@@ -63,7 +63,7 @@ def test_scheduler_against_dovecot_and_dns(dovecot: Dovecot, dns_server: DNSServ
     assert notifier.notices == []
     [incident] = found
     assert (incident.domain, incident.state, incident.bounces_in_window) == (SPF_DOMAIN, IncidentState.OPEN, FLOOD)
-    assert f"{LISTED_IP}@zen.spamhaus.org" in incident.listings
+    assert Listing(LISTED_IP, "zen.spamhaus.org") in incident.listings
     kinds = [str(event.kind) for _, events in notifier.notified for event in events]
     assert kinds.count("opened") == 1
     with engine.connect() as conn:

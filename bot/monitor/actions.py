@@ -21,19 +21,20 @@ Outcome = tuple[Incident, list[IncidentEvent]]
 
 
 def acknowledge(engine: Engine, incident_id: int, *, by: str, now: datetime) -> Outcome | None:
-    return _apply(engine, incident_id, lambda incident: incidents.acknowledge(incident, by=by, now=now))
+    return apply(engine, incident_id, lambda incident: incidents.acknowledge(incident, by=by, now=now))
 
 
 def snooze(engine: Engine, incident_id: int, *, until: datetime, by: str, now: datetime) -> Outcome | None:
-    return _apply(engine, incident_id, lambda incident: incidents.snooze(incident, until=until, by=by, now=now))
+    return apply(engine, incident_id, lambda incident: incidents.snooze(incident, until=until, by=by, now=now))
 
 
 def resolve(engine: Engine, incident_id: int, *, by: str, now: datetime) -> Outcome | None:
-    return _apply(engine, incident_id, lambda incident: incidents.resolve(incident, by=by, now=now))
+    return apply(engine, incident_id, lambda incident: incidents.resolve(incident, by=by, now=now))
 
 
-def _apply(engine: Engine, incident_id: int, transition: Callable[[Incident], incidents.Step]) -> Outcome | None:
-    """None when there is no such incident."""
+def apply(engine: Engine, incident_id: int, transition: Callable[[Incident], incidents.Step]) -> Outcome | None:
+    """Any transition of bot/monitor/incidents.py, loaded, applied and stored in one guarded transaction;
+    None when there is no such incident."""
 
     def work(conn: Connection) -> Outcome | None:
         before = incidents_store.get_incident(conn, incident_id)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine
 
 from bot.config import MonitorSettings, Settings
-from bot.models import BlacklistStatus, CheckResult, Incident, IncidentEvent, IncidentState
+from bot.models import BlacklistStatus, CheckResult, Incident, IncidentEvent, IncidentState, Listing
 from bot.monitor import incidents, listings
 from bot.monitor.diagnosis import diagnose
 from bot.monitor.rates import WindowStats, window_stats
@@ -25,11 +25,11 @@ Outcome = tuple[Incident, list[IncidentEvent]]
 
 
 def evaluate(engine: Engine, settings: Settings, now: datetime, *, domains: Sequence[str] | None = None,
-             new_listings: Mapping[str, frozenset[str]] | None = None,
+             new_listings: Mapping[str, frozenset[Listing]] | None = None,
              baselines: BaselineCache | None = None) -> list[Outcome]:
     """Evaluate `domains` (default: the monitored ones and any with an unresolved incident).
 
-    `new_listings` are listing keys the blacklist watch has just seen appear; they may open an incident.
+    `new_listings` are listings the blacklist watch has just seen appear; they may open an incident.
     `baselines` (the scheduler keeps one) reads the domains' past windows once an hour instead of each time.
     Returns each incident that is not resolved or that changed, with the events this evaluation stored
     (empty when nothing is worth a message); `changed(incident, now)` tells whether its card moved.
@@ -82,14 +82,14 @@ def fresh_for(settings: Settings) -> timedelta:
 
 
 def observe(stats: WindowStats, check: CheckResult | None, monitor: MonitorSettings,
-            new_listings: frozenset[str] | None = None,
+            new_listings: frozenset[Listing] | None = None,
             blacklist: BlacklistStatus | None = None) -> incidents.Observation:
     """What the state machine is shown for one domain: the numbers, the likely cause, the listings."""
     return incidents.Observation(
         blacklist=blacklist, cited=stats.by_blocklist[:6],
         domain=stats.domain, count=stats.total, threshold=stats.threshold,
         diagnosis=diagnose(stats, check, monitor.window), top_reasons=stats.by_reason[:5],
-        listed=listings.listing_keys(check), cleared=listings.cleared_keys(check),
+        listed=listings.listings_of(check), cleared=listings.cleared_by(check),
         new_listings=new_listings or frozenset())
 
 

@@ -22,13 +22,23 @@ from datetime import datetime
 from bot.config import MonitorSettings
 from bot.models import (
     UNSAVED_ID,
+    Acknowledged,
+    BecameFlood,
     BlacklistStatus,
+    CauseChanged,
+    Delisted,
     Diagnosis,
-    EventKind,
+    EventData,
+    Grew,
     Incident,
     IncidentEvent,
     IncidentKind,
     IncidentState,
+    Listed,
+    Listing,
+    Opened,
+    Resolved,
+    Snoozed,
 )
 from bot.monitor.wording import span
 
@@ -42,9 +52,9 @@ class Observation:
     threshold: int  # the count that opens an incident (alert_bounces, raised by the baseline)
     diagnosis: Diagnosis
     top_reasons: tuple[tuple[str, int], ...] = ()
-    listed: frozenset[str] = frozenset()  # listing keys of the latest check ("192.0.2.10@zen.spamhaus.org")
-    cleared: frozenset[str] = frozenset()  # keys the latest check found not listed
-    new_listings: frozenset[str] = frozenset()  # listed now and not at the check before: may open
+    listed: frozenset[Listing] = frozenset()  # what the latest check found listed
+    cleared: frozenset[Listing] = frozenset()  # what the latest check found not listed
+    new_listings: frozenset[Listing] = frozenset()  # listed now and not at the check before: may open
     blacklist: BlacklistStatus | None = None  # what may be said of the listings (bot/monitor/listings.py)
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the bounces cite → bounces citing each
 
@@ -76,7 +86,7 @@ def acknowledge(incident: Incident, *, by: str, now: datetime) -> Step:
         return Step(incident=incident)
     acked = replace(incident, state=IncidentState.ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now,
                     snoozed_until=None, updated_at=now)
-    return Step(incident=acked, events=(_event(acked, EventKind.ACKNOWLEDGED, now, "", actor=by),))
+    return Step(incident=acked, events=(_event(acked, Acknowledged(), now, "", actor=by),))
 
 
 def snooze(incident: Incident, *, until: datetime, by: str, now: datetime) -> Step:
@@ -86,8 +96,7 @@ def snooze(incident: Incident, *, until: datetime, by: str, now: datetime) -> St
         return Step(incident=incident)  # a replay of the same click asks for what is already so
     snoozed = replace(incident, state=IncidentState.SNOOZED, snoozed_until=until, updated_at=now)
     detail = f"Follow-ups are quiet for {span(until - now)}."
-    return Step(incident=snoozed, events=(_event(snoozed, EventKind.SNOOZED, now, detail, actor=by,
-                                                 until=until.isoformat()),))
+    return Step(incident=snoozed, events=(_event(snoozed, Snoozed(until=until), now, detail, actor=by),))
 
 
 def resolve(incident: Incident, *, by: str, now: datetime) -> Step:
@@ -95,7 +104,7 @@ def resolve(incident: Incident, *, by: str, now: datetime) -> Step:
         return Step(incident=incident)
     done = replace(incident, state=IncidentState.RESOLVED, resolved_at=now, resolved_by=by, snoozed_until=None,
                    updated_at=now)
-    return Step(incident=done, events=(_event(done, EventKind.RESOLVED, now, "", actor=by, by_person=True),))
+    return Step(incident=done, events=(_event(done, Resolved(by_person=True), now, "", actor=by),))
 
 
 # --------------------------------------------------------------------------- opening
@@ -125,9 +134,10 @@ def _open(seen: Observation, now: datetime, settings: MonitorSettings) -> Step:
         blacklist=seen.blacklist, cited=seen.cited,
         last_posted_count=seen.count, last_posted_at=now, below_since=None if seen.alerting else now)
     detail = " ".join([*seen.diagnosis.evidence[:1],
-                       *([f"Newly listed: {', '.join(sorted(seen.new_listings))}."] if seen.new_listings else [])])
-    opened = _event(incident, EventKind.OPENED, now, detail, count=seen.count, threshold=seen.threshold,
-                    cause=str(seen.diagnosis.cause), listings=sorted(seen.listed), incident_kind=str(kind))
+                       *([f"Newly listed: {', '.join(map(str, sorted(seen.new_listings)))}."]
+                         if seen.new_listings else [])])
+    opened = _event(incident, Opened(count=seen.count, threshold=seen.threshold, cause=seen.diagnosis.cause,
+                                     listings=tuple(sorted(seen.listed)), incident_kind=kind), now, detail)
     return Step(incident=incident, events=(opened,))
 
 
@@ -146,9 +156,9 @@ def _follow(incident: Incident, seen: Observation, now: datetime, settings: Moni
     events = [*listing_events, *followups]
     if _quiet_long_enough(current, now, settings):
         current = replace(current, state=IncidentState.RESOLVED, resolved_at=now, snoozed_until=None)
-        events.append(_event(current, EventKind.RESOLVED, now,
+        events.append(_event(current, Resolved(by_person=False), now,
                              f"Below {seen.threshold:,} bounces per {span(settings.window)} "
-                             f"for {span(settings.resolve_after)}.", by_person=False))
+                             f"for {span(settings.resolve_after)}."))
     if current != incident:
         current = replace(current, updated_at=now)
     return Step(incident=current, events=tuple(events))
@@ -170,8 +180,8 @@ def _listings(incident: Incident, seen: Observation,
     if not added and not removed:
         return incident, []
     current = replace(incident, listings=tuple(sorted((known | seen.listed) - set(removed))))
-    events = [_event(current, EventKind.LISTED, now, "", listing=listing) for listing in added]
-    events += [_event(current, EventKind.DELISTED, now, "", listing=listing) for listing in removed]
+    events = [_event(current, Listed(listing=listing), now, "") for listing in added]
+    events += [_event(current, Delisted(listing=listing), now, "") for listing in removed]
     return current, events
 
 
@@ -193,12 +203,12 @@ def _followups(incident: Incident, seen: Observation, now: datetime,
     events = []
     current = replace(incident, diagnosis=seen.diagnosis)
     if seen.count >= max(incident.last_posted_count, 1) * settings.grew_factor:
-        events.append(_event(current, EventKind.GREW, now, _top_reasons(seen),
-                             previous=incident.last_posted_count, count=seen.count))
+        events.append(_event(current, Grew(previous=incident.last_posted_count, count=seen.count), now,
+                             _top_reasons(seen)))
         current = replace(current, last_posted_count=seen.count, last_posted_at=now)
     if seen.diagnosis.cause is not incident.cause:
-        events.append(_event(current, EventKind.CAUSE_CHANGED, now, " ".join(seen.diagnosis.evidence[:1]),
-                             previous=str(incident.cause), cause=str(seen.diagnosis.cause)))
+        events.append(_event(current, CauseChanged(previous=incident.cause, cause=seen.diagnosis.cause), now,
+                             " ".join(seen.diagnosis.evidence[:1])))
         current = replace(current, cause=seen.diagnosis.cause, last_posted_at=now)
     return current, events
 
@@ -207,9 +217,9 @@ def _became_flood(incident: Incident, seen: Observation, now: datetime) -> tuple
     """A listing incident whose bounces reached the threshold: said at once, snoozed or not, with the cause."""
     current = replace(incident, kind=IncidentKind.FLOOD, cause=seen.diagnosis.cause, diagnosis=seen.diagnosis,
                       last_posted_count=seen.count, last_posted_at=now)
-    grew = _event(current, EventKind.GREW, now, " ".join(seen.diagnosis.evidence[:1]),
-                  previous=incident.last_posted_count, count=seen.count, threshold=seen.threshold, flood=True,
-                  cause=str(seen.diagnosis.cause), previous_cause=str(incident.cause))
+    grew = _event(current, BecameFlood(previous=incident.last_posted_count, count=seen.count,
+                                       threshold=seen.threshold, cause=seen.diagnosis.cause,
+                                       previous_cause=incident.cause), now, " ".join(seen.diagnosis.evidence[:1]))
     return current, [grew]
 
 
@@ -223,6 +233,6 @@ def _top_reasons(seen: Observation) -> str:
     return f"Top reasons: {reasons}." if reasons else ""
 
 
-def _event(incident: Incident, kind: EventKind, now: datetime, detail: str, *, actor: str | None = None,
-           **data: object) -> IncidentEvent:
-    return IncidentEvent(incident_id=incident.id, kind=kind, at=now, detail=detail, actor=actor, data=data)
+def _event(incident: Incident, data: EventData, now: datetime, detail: str, *,
+           actor: str | None = None) -> IncidentEvent:
+    return IncidentEvent(incident_id=incident.id, at=now, data=data, detail=detail, actor=actor)

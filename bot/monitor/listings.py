@@ -1,6 +1,5 @@
-"""What a reputation check says about listings, as keys the incident state machine compares; pure.
+"""What a reputation check says about listings, as `Listing`s the incident state machine compares; pure.
 
-A listing key is "target@zone" ("192.0.2.10@zen.spamhaus.org", "example.com@dbl.spamhaus.org").
 Informational zones (UCEPROTECT L2/L3) never count; an error or timeout is neither listed nor cleared.
 `blacklist_status` is the one judgement of what may be said about a domain's listings: the card, the
 status answer and App Home all show it.
@@ -11,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from bot.models import BlacklistState, BlacklistStatus, CheckResult, ListingStatus, Verdict, ZoneResult
+from bot.models import BlacklistState, BlacklistStatus, CheckResult, Listing, ListingStatus, Verdict, ZoneResult
 from bot.monitor.wording import span
 from bot.store.incidents_store import CheckFailure
 
@@ -31,20 +30,16 @@ def listed(check: CheckResult) -> list[tuple[str, ZoneResult]]:
             and result.zone not in check.broken_zones]
 
 
-def listing_keys(check: CheckResult | None) -> frozenset[str]:
-    return frozenset(key(target, result) for target, result in listed(check)) if check else frozenset()
+def listings_of(check: CheckResult | None) -> frozenset[Listing]:
+    return frozenset(Listing(target, result.zone) for target, result in listed(check)) if check else frozenset()
 
 
-def cleared_keys(check: CheckResult | None) -> frozenset[str]:
-    """Keys the check positively found not listed (an error or timeout says nothing)."""
+def cleared_by(check: CheckResult | None) -> frozenset[Listing]:
+    """What the check positively found not listed (an error or timeout says nothing)."""
     if check is None:
         return frozenset()
-    return frozenset(key(target, result) for target, result in zone_results(check)
+    return frozenset(Listing(target, result.zone) for target, result in zone_results(check)
                      if result.status is ListingStatus.NOT_LISTED)
-
-
-def key(target: str, result: ZoneResult) -> str:
-    return f"{target}@{result.zone}"
 
 
 def blacklist_status(check: CheckResult | None, failure: CheckFailure | None, now: datetime,

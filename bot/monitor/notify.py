@@ -7,9 +7,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, assert_never
 
-from bot.models import EventKind, Incident, IncidentEvent
+from bot.models import (
+    Acknowledged,
+    BecameFlood,
+    CauseChanged,
+    Delisted,
+    Grew,
+    Incident,
+    IncidentEvent,
+    Listed,
+    Opened,
+    Resolved,
+    Snoozed,
+)
 
 
 class Notifier(Protocol):
@@ -44,27 +56,36 @@ class ConsoleNotifier:
 def render_event(incident: Incident, event: IncidentEvent) -> str:
     """Plain text for one event: the opening card, or a one-line follow-up."""
     head = f"[{incident.domain} #{incident.id}]"
-    data = event.data
     who = event.actor or "someone"
-    lines: list[str]
-    if event.kind is EventKind.OPENED:
-        lines = [f"{head} INCIDENT OPENED at {event.at:%Y-%m-%d %H:%M} UTC: {incident.bounces_in_window:,} "
-                 f"bounces in the window (threshold {incident.threshold:,}); likely cause: {incident.cause}"]
-        if incident.diagnosis:
-            lines += [f"  - {line}" for line in incident.diagnosis.evidence]
-            lines += ["  Next steps:", *(f"  {n}. {step}" for n, step in
-                                         enumerate(incident.diagnosis.next_steps, 1))]
-        if incident.listings:
-            lines.append(f"  Listed: {', '.join(incident.listings)}")
-        return "\n".join(lines)
-    line = {
-        EventKind.GREW: f"bounces rose from {data.get('previous')} to {data.get('count')} in the window",
-        EventKind.CAUSE_CHANGED: f"likely cause changed from {data.get('previous')} to {data.get('cause')}",
-        EventKind.LISTED: f"newly listed: {data.get('listing')}",
-        EventKind.DELISTED: f"no longer listed: {data.get('listing')}",
-        EventKind.ACKNOWLEDGED: f"acknowledged by {who}",
-        EventKind.SNOOZED: f"snoozed by {who} until {data.get('until')}",
-        EventKind.RESOLVED: (f"resolved by {who}" if data.get("by_person") else "resolved")
-        + f"; peak {incident.peak:,} bounces in the window",
-    }[event.kind]
+    line: str
+    match event.data:
+        case Opened():
+            lines = [f"{head} INCIDENT OPENED at {event.at:%Y-%m-%d %H:%M} UTC: {incident.bounces_in_window:,} "
+                     f"bounces in the window (threshold {incident.threshold:,}); likely cause: {incident.cause}"]
+            if incident.diagnosis:
+                lines += [f"  - {line}" for line in incident.diagnosis.evidence]
+                lines += ["  Next steps:", *(f"  {n}. {step}" for n, step in
+                                             enumerate(incident.diagnosis.next_steps, 1))]
+            if incident.listings:
+                lines.append(f"  Listed: {', '.join(map(str, incident.listings))}")
+            return "\n".join(lines)
+        case BecameFlood(previous=previous, count=count, cause=cause):
+            line = f"now a bounce flood: {count} bounces in the window (was {previous}); likely cause: {cause}"
+        case Grew(previous=previous, count=count):
+            line = f"bounces rose from {previous} to {count} in the window"
+        case CauseChanged(previous=previous, cause=cause):
+            line = f"likely cause changed from {previous} to {cause}"
+        case Listed(listing=listing):
+            line = f"newly listed: {listing}"
+        case Delisted(listing=listing):
+            line = f"no longer listed: {listing}"
+        case Acknowledged():
+            line = f"acknowledged by {who}"
+        case Snoozed(until=until):
+            line = f"snoozed by {who} until {until:%Y-%m-%d %H:%M} UTC"
+        case Resolved(by_person=by_person):
+            line = (f"resolved by {who}" if by_person else "resolved") + \
+                f"; peak {incident.peak:,} bounces in the window"
+        case _:
+            assert_never(event.data)
     return f"{head} {line}" + (f". {event.detail}" if event.detail else "")

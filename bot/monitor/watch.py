@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.errors import BounceCheckError
-from bot.models import CheckResult
+from bot.models import CheckResult, Listing
 from bot.monitor import listings
 from bot.monitor.evaluate import Outcome, evaluate
 from bot.store import incidents_store
@@ -47,7 +47,7 @@ def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
     """Check `domains` (default: every monitored one), store each check, then evaluate them."""
     names = list(domains if domains is not None else settings.monitor.domains)
     checked: list[str] = []
-    appeared: dict[str, frozenset[str]] = {}
+    appeared: dict[str, frozenset[Listing]] = {}
     failures: list[str] = []
     for domain in names:
         try:
@@ -64,7 +64,7 @@ def watch(engine: Engine, settings: Settings, now: datetime, *, check: Checker,
             incidents_store.save_check(conn, domain, result)
             save_learned(conn, domain, result.servers, result.servers_answered, result.checked_at)
         checked.append(domain)
-        if new := listings.listing_keys(result) - listings.listing_keys(previous):
+        if new := listings.listings_of(result) - listings.listings_of(previous):
             appeared[domain] = new
     outcomes = evaluate(engine, settings, now, domains=checked, new_listings=appeared) if checked else []
     return WatchReport(outcomes=outcomes, failures=tuple(failures))

@@ -12,23 +12,33 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from bot.blocklists import describe
 from bot.models import (
+    Acknowledged,
+    BecameFlood,
     BlacklistState,
     BlacklistStatus,
     Cause,
+    CauseChanged,
     CheckResult,
+    Delisted,
     EventKind,
+    Grew,
     Incident,
     IncidentEvent,
     IncidentKind,
     IncidentState,
     KnownServer,
+    Listed,
+    Listing,
     ListingStatus,
+    Opened,
     Posture,
+    Resolved,
     ServerKind,
+    Snoozed,
     Verdict,
     ZoneResult,
 )
@@ -302,7 +312,8 @@ def message_chars(message: Message) -> int:
 # --------------------------------------------------------------------------- incident card
 
 
-def incident_card(incident: Incident, *, now: datetime, delist_urls: Mapping[str, str] | None = None) -> Message:
+def incident_card(incident: Incident, *, now: datetime,
+                  delist_urls: Mapping[Listing, str] | None = None) -> Message:
     """The live status card: parent message of the incident's thread, kept current with chat.update.
 
     Its blacklist section says what `incident.blacklist` allows: ✅ only for a recent check that
@@ -346,7 +357,7 @@ def headline(incident: Incident) -> str:
     """'Bounce flood on example.com', or for a listing without a flood 'example.com listed on zen.spamhaus.org'."""
     if incident.kind is IncidentKind.FLOOD:
         return f"Bounce flood on {incident.domain}"
-    zones = list(dict.fromkeys(listing.partition("@")[2] or listing for listing in incident.listings))
+    zones = list(dict.fromkeys(listing.zone for listing in incident.listings))
     where = f" on {', '.join(zones[:3])}{' and more' if len(zones) > 3 else ''}" if zones else ""
     return f"{incident.domain} listed{where}"
 
@@ -378,7 +389,8 @@ def _diagnosis_blocks(incident: Incident) -> list[Block]:
     return blocks
 
 
-def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], status: BlacklistStatus | None) -> str:
+def _listings_text(listings: Sequence[Listing], delist_urls: Mapping[Listing, str],
+                   status: BlacklistStatus | None) -> str:
     """Listings we know of, then what the last check allows us to say about the rest."""
     state = status.state if status else BlacklistState.NOT_CHECKED
     when_checked = f" at {when(status.checked_at)}" if status and status.checked_at else ""
@@ -392,10 +404,9 @@ def _listings_text(listings: Sequence[str], delist_urls: Mapping[str, str], stat
         return f"*Blacklists*\n⏳ Not checked yet: {why}."
     lines = []
     for listing in listings:
-        target, _, zone = listing.partition("@")
         url = delist_urls.get(listing, "")
         delist = f" — {link(url, 'delist')}" if url else ""
-        lines.append(f"• ⛔ {inert(target)} on {inert(zone or '?')}{delist}")
+        lines.append(f"• ⛔ {inert(listing.target)} on {inert(listing.zone)}{delist}")
     if state is BlacklistState.UNKNOWN:
         lines.append(f"❔ The rest is unknown: {why}.")
     return "*Blacklists*\n" + "\n".join(lines)
@@ -465,64 +476,50 @@ def _card_actions(incident: Incident) -> Block | None:
 
 
 def followup(
-    event: IncidentEvent, incident: Incident, *, delist_urls: Mapping[str, str] | None = None
-) -> Message | None:
-    """The thread reply for one incident event, or None when the card alone says it."""
+    event: IncidentEvent, incident: Incident, *, delist_urls: Mapping[Listing, str] | None = None
+) -> Message:
+    """The thread reply for one incident event."""
     # A person's action is said in full by the line itself; the monitor's detail would repeat it.
     said_in_full = event.actor and event.kind in (EventKind.ACKNOWLEDGED, EventKind.SNOOZED, EventKind.RESOLVED)
     detail = f"\n{_sentence(event.detail)}" if event.detail and not said_in_full else ""
-    data = event.data
     text: str
-    if event.kind is EventKind.OPENED and data.get("incident_kind") == IncidentKind.LISTING.value:
-        text = (
-            f"⛔ Incident opened: {inert(headline(incident))}. {inert(data.get('count', 0))} bounces in the "
-            f"window (threshold {inert(data.get('threshold', incident.threshold))}): no bounce flood.{detail}"
-        )
-    elif event.kind is EventKind.OPENED:
-        text = (
-            f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
-            f"(threshold {incident.threshold}). Likely cause: *{inert(incident.cause)}*.{detail}"
-        )
-    elif event.kind is EventKind.GREW and data.get("flood"):
-        was = data.get("previous_cause")
-        cause = inert(data.get("cause", incident.cause))
-        text = (
-            f"🔴 Now a bounce flood: {inert(data.get('count'))} bounces in the window (threshold "
-            f"{inert(data.get('threshold', incident.threshold))}). Likely cause: *{cause}*"
-            f"{f' (was {inert(was)})' if was and was != data.get('cause') else ''}.{detail}"
-        )
-    elif event.kind is EventKind.GREW:
-        before = data.get("previous") or data.get("from")
-        was = f" (was {inert(before)})" if before is not None else ""
-        count = data.get("count", incident.bounces_in_window)
-        text = f"📈 Bounces rose to *{inert(count)}* in the window{was}.{detail}"
-    elif event.kind is EventKind.CAUSE_CHANGED:
-        text = f"🔎 Likely cause is now *{inert(CAUSE_LABEL.get(incident.cause, incident.cause))}*.{detail}"
-    elif event.kind in (EventKind.LISTED, EventKind.DELISTED):
-        listing = str(data.get("listing", ""))
-        target, _, zone = listing.partition("@")
-        what = f"{inert(target)} on {inert(zone)}" if zone else inert(listing) or "a listing"
-        if event.kind is EventKind.LISTED:
+    match event.data:
+        case Opened(incident_kind=IncidentKind.LISTING) as opened:
+            text = (f"⛔ Incident opened: {inert(headline(incident))}. {opened.count} bounces in the window "
+                    f"(threshold {opened.threshold}): no bounce flood.{detail}")
+        case Opened():
+            text = (f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
+                    f"(threshold {incident.threshold}). Likely cause: *{inert(incident.cause)}*.{detail}")
+        case BecameFlood() as flood:
+            was = f" (was {inert(flood.previous_cause)})" if flood.previous_cause is not flood.cause else ""
+            text = (f"🔴 Now a bounce flood: {flood.count} bounces in the window (threshold {flood.threshold}). "
+                    f"Likely cause: *{inert(flood.cause)}*{was}.{detail}")
+        case Grew() as grew:
+            text = f"📈 Bounces rose to *{grew.count}* in the window (was {grew.previous}).{detail}"
+        case CauseChanged():
+            text = f"🔎 Likely cause is now *{inert(CAUSE_LABEL.get(incident.cause, incident.cause))}*.{detail}"
+        case Listed(listing=listing):
             url = (delist_urls or {}).get(listing, "")
             delist = f" — {link(url, 'request delisting')}" if url else ""
-            text = f"⛔ Newly listed: {what}{delist}.{detail}"
-        else:
-            text = f"✅ No longer listed: {what}.{detail}"
-    elif event.kind is EventKind.ACKNOWLEDGED:
-        text = f"🟠 {user(event.actor)} acknowledged the incident.{detail}"
-    elif event.kind is EventKind.SNOOZED:
-        until = incident.snoozed_until
-        text = f"⚪ {user(event.actor)} snoozed thread updates{' until ' + when(until) if until else ''}.{detail}"
-    elif event.kind is EventKind.RESOLVED:
-        lasted = duration((incident.resolved_at or event.at) - incident.opened_at)
-        by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
-        text = (
-            f"✅ Resolved {by} after {lasted}. Peak {incident.peak} bounces in the window "
-            f"on {inert(incident.domain)}.{detail}"
-        )
-    else:
-        return None
+            text = f"⛔ Newly listed: {_listing(listing)}{delist}.{detail}"
+        case Delisted(listing=listing):
+            text = f"✅ No longer listed: {_listing(listing)}.{detail}"
+        case Acknowledged():
+            text = f"🟠 {user(event.actor)} acknowledged the incident.{detail}"
+        case Snoozed(until=until):
+            text = f"⚪ {user(event.actor)} snoozed thread updates until {when(until)}.{detail}"
+        case Resolved():
+            lasted = duration((incident.resolved_at or event.at) - incident.opened_at)
+            by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
+            text = (f"✅ Resolved {by} after {lasted}. Peak {incident.peak} bounces in the window "
+                    f"on {inert(incident.domain)}.{detail}")
+        case _:
+            assert_never(event.data)
     return Message(text=_plain(text), blocks=(section(text),))
+
+
+def _listing(listing: Listing) -> str:
+    return f"{inert(listing.target)} on {inert(listing.zone)}"
 
 
 def recheck_answer(incident: Incident, result: CheckResult) -> Message:

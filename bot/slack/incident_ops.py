@@ -1,18 +1,20 @@
 """The person actions behind the buttons and mentions, as the listeners need them.
 
-The transitions and their guarded writes are the monitor's (bot.monitor.actions); this adds what
-Slack needs on top: whether anything changed, and the kind sentence when a click did nothing.
+The transitions are the state machine's (bot/monitor/incidents.py) and their guarded writes the
+monitor's (`bot.monitor.actions.apply`); this adds what Slack needs on top: whether anything
+changed, and the kind sentence when a click did nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from bot.models import Incident, IncidentEvent, IncidentState
-from bot.monitor import actions
+from bot.monitor import actions, incidents
 from bot.slack.blocks import user
 
 
@@ -26,20 +28,26 @@ class Outcome:
         return bool(self.events)
 
 
-def _outcome(result: actions.Outcome | None) -> Outcome | None:
+# A person's transition: (incident, who, when) → the state machine's step.
+Transition = Callable[[Incident, str, datetime], incidents.Step]
+
+
+def act(engine: Engine, incident_id: int, transition: Transition, *, by: str, now: datetime) -> Outcome | None:
+    """Apply a person's transition to a stored incident; None when there is no such incident."""
+    result = actions.apply(engine, incident_id, lambda incident: transition(incident, by, now))
     return None if result is None else Outcome(after=result[0], events=tuple(result[1]))
 
 
-def acknowledge(engine: Engine, incident_id: int, *, by: str, now: datetime) -> Outcome | None:
-    return _outcome(actions.acknowledge(engine, incident_id, by=by, now=now))
+def acknowledge(incident: Incident, by: str, now: datetime) -> incidents.Step:
+    return incidents.acknowledge(incident, by=by, now=now)
 
 
-def snooze(engine: Engine, incident_id: int, *, by: str, until: datetime, now: datetime) -> Outcome | None:
-    return _outcome(actions.snooze(engine, incident_id, until=until, by=by, now=now))
+def resolve(incident: Incident, by: str, now: datetime) -> incidents.Step:
+    return incidents.resolve(incident, by=by, now=now)
 
 
-def resolve(engine: Engine, incident_id: int, *, by: str, now: datetime) -> Outcome | None:
-    return _outcome(actions.resolve(engine, incident_id, by=by, now=now))
+def snooze_until(until: datetime) -> Transition:
+    return lambda incident, by, now: incidents.snooze(incident, until=until, by=by, now=now)
 
 
 def unchanged_note(verb: str, incident: Incident) -> str:

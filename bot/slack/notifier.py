@@ -20,21 +20,22 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.config import DNSSettings
-from bot.models import EventKind, Incident, IncidentEvent, IncidentState
+from bot.models import CauseChanged, Delisted, EventKind, Grew, Incident, IncidentEvent, IncidentState, Listed, Listing
 from bot.reputation.zones import build_catalogue
 from bot.slack import blocks
 from bot.store.outbox_store import Action, OutboxRow, enqueue
 
 log = logging.getLogger(__name__)
 
-# While snoozed, these stay out of the thread; people's actions and the resolution still go in.
-QUIET_WHEN_SNOOZED = frozenset({EventKind.GREW, EventKind.CAUSE_CHANGED, EventKind.LISTED, EventKind.DELISTED})
+# While snoozed, rate news stays out of the thread. A new listing or delisting, a listing incident
+# becoming a flood, people's actions and the resolution still go in (the state machine's snooze rule).
+QUIET_WHEN_SNOOZED = (Grew, CauseChanged)
 
-# listing keys ("192.0.2.10@zen.spamhaus.org") → where to ask for delisting
-DelistUrls = Callable[[Iterable[str]], Mapping[str, str]]
+# listings → where to ask for delisting
+DelistUrls = Callable[[Iterable[Listing]], Mapping[Listing, str]]
 
 
-def _no_delist_urls(_listings: Iterable[str]) -> Mapping[str, str]:
+def _no_delist_urls(_listings: Iterable[Listing]) -> Mapping[Listing, str]:
     return {}
 
 
@@ -42,13 +43,9 @@ def catalogue_delist_urls(dns: DNSSettings) -> DelistUrls:
     """Delist links from the reputation zone catalogue (with the user's `[dns] zones` overrides)."""
     zones = {zone.zone: zone for zone in build_catalogue(dns)}
 
-    def urls(listings: Iterable[str]) -> Mapping[str, str]:
-        out = {}
-        for listing in listings:
-            target, _, name = listing.partition("@")
-            if (zone := zones.get(name)) is not None and zone.delist_url:
-                out[listing] = zone.delist_for(target)
-        return out
+    def urls(listings: Iterable[Listing]) -> Mapping[Listing, str]:
+        return {listing: zone.delist_for(listing.target) for listing in listings
+                if (zone := zones.get(listing.zone)) is not None and zone.delist_url}
 
     return urls
 
@@ -77,7 +74,8 @@ class SlackNotifier:
 
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
         now = self._clock()
-        urls = self._delist_urls([*incident.listings, *(str(e.data.get("listing", "")) for e in events)])
+        urls = self._delist_urls([*incident.listings, *(e.data.listing for e in events
+                                                         if isinstance(e.data, Listed | Delisted))])
         card = blocks.incident_card(incident, now=now, delist_urls=urls).payload()
         rows = [
             OutboxRow(
@@ -143,14 +141,14 @@ class SlackNotifier:
         self.post_message(blocks.notice(f"🛠️ {blocks.inert(text)}"), key=key)
 
     def _event_rows(
-        self, incident: Incident, event: IncidentEvent, now: datetime, urls: Mapping[str, str]
+        self, incident: Incident, event: IncidentEvent, now: datetime, urls: Mapping[Listing, str]
     ) -> list[OutboxRow]:
         snoozed = (
             incident.state is IncidentState.SNOOZED
             and incident.snoozed_until is not None
             and incident.snoozed_until > now
         )
-        if snoozed and event.kind in QUIET_WHEN_SNOOZED:
+        if snoozed and isinstance(event.data, QUIET_WHEN_SNOOZED):
             return []
         key = f"incident:{incident.id}:event:{event.kind}:{event.at.isoformat()}:{event.actor or ''}"
         rows = []

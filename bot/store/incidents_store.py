@@ -32,11 +32,13 @@ from bot.models import (
     IncidentKind,
     IncidentState,
     IPCheck,
+    Listing,
     ListingStatus,
     Posture,
     Verdict,
     ZoneResult,
 )
+from bot.store import event_codec
 from bot.store.rates_queries import utc
 from bot.store.schema import incident_events, incidents, reputation_checks, reputation_runs
 
@@ -125,8 +127,8 @@ def _claim(conn: Connection, read: Incident) -> None:
 def events_of(conn: Connection, incident_id: int) -> list[IncidentEvent]:
     query = (select(incident_events).where(incident_events.c.incident_id == incident_id)
              .order_by(incident_events.c.id))
-    return [IncidentEvent(incident_id=row.incident_id, kind=EventKind(row.kind), at=utc(row.at),
-                          detail=row.detail or "", actor=row.actor, data=dict(row.data or {}))
+    return [IncidentEvent(incident_id=row.incident_id, at=utc(row.at), detail=row.detail or "", actor=row.actor,
+                          data=event_codec.from_json(EventKind(row.kind), row.data, at=utc(row.at)))
             for row in conn.execute(query)]
 
 
@@ -145,7 +147,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     values["kind"] = incident.kind.value
     values["blacklist"] = _blacklist_json(incident.blacklist)
     values["cited"] = [list(pair) for pair in incident.cited]
-    values["listings"] = list(incident.listings)
+    values["listings"] = [listing.key for listing in incident.listings]
     values["top_reasons"] = [list(pair) for pair in incident.top_reasons]
     values["diagnosis"] = _diagnosis_json(incident.diagnosis)
     return values
@@ -162,7 +164,7 @@ def _incident(row: RowMapping) -> Incident:
     values["kind"] = IncidentKind(row["kind"] or IncidentKind.FLOOD)
     values["blacklist"] = _blacklist(row["blacklist"])
     values["cited"] = tuple((str(zone), int(n)) for zone, n in row["cited"] or ())
-    values["listings"] = tuple(row["listings"] or ())
+    values["listings"] = tuple(Listing.from_key(str(key)) for key in row["listings"] or ())
     values["top_reasons"] = tuple((str(k), int(n)) for k, n in row["top_reasons"] or ())
     diagnosis = row["diagnosis"]
     values["diagnosis"] = Diagnosis(cause=Cause(diagnosis["cause"]), evidence=tuple(diagnosis["evidence"]),
@@ -195,7 +197,7 @@ def _diagnosis_json(diagnosis: Diagnosis | None) -> dict[str, Any] | None:
 
 def _event_values(event: IncidentEvent) -> dict[str, Any]:
     return {"incident_id": event.incident_id, "kind": event.kind.value, "at": utc(event.at),
-            "actor": event.actor, "detail": event.detail, "data": event.data}
+            "actor": event.actor, "detail": event.detail, "data": event_codec.to_json(event.data)}
 
 
 # --------------------------------------------------------------------------- reputation history

@@ -295,7 +295,8 @@ def test_run_process_flood_to_resolution_across_a_crash(
     assert stored_bounces(db) == TOTAL
     assert query(db, "SELECT count(*) FROM messages")[0][0] == TOTAL
     assert query(db, "SELECT count(DISTINCT recipient) FROM bounces")[0][0] == TOTAL
-    incidents = query(db, "SELECT domain, state, resolved_by, acknowledged_by, peak, slack_ts FROM incidents")
+    incidents = query(db, "SELECT domain, state, resolved_by, acknowledged_by, peak, ts FROM incidents "
+                          "JOIN slack_messages ON slack_messages.incident_id = incidents.id AND role = 'card'")
     assert len(incidents) == 1, incidents
     domain, state, resolved_by, acknowledged_by, peak, slack_ts = incidents[0]
     assert (domain, state, resolved_by, acknowledged_by, slack_ts) == (DOMAIN, "resolved", None, "U0ALICE", card_ts)

@@ -16,6 +16,7 @@ from bot.models import (
     Cause,
     CheckResult,
     EventKind,
+    Grew,
     IncidentEvent,
     IncidentState,
     IPCheck,
@@ -66,7 +67,7 @@ def test_growth_posts_a_follow_up(engine: Engine, settings: Settings) -> None:
     add_bounces(engine, spread(T0 + minutes(21), T0 + minutes(25), 100))
     events = run(engine, settings, ticks(T0 + minutes(26), T0 + minutes(40)))
     assert kinds(events) == ["grew"]
-    assert events[0].data == {"previous": 60, "count": 160}
+    assert events[0].data == Grew(previous=60, count=160)
 
 
 def test_the_floor_holds_under_a_sustained_rising_flood(engine: Engine, settings: Settings) -> None:

@@ -5,12 +5,26 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.models import Cause, Diagnosis, EventKind, Incident, IncidentKind, IncidentState
+from bot.models import (
+    BecameFlood,
+    Cause,
+    Delisted,
+    Diagnosis,
+    EventKind,
+    Grew,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Listed,
+    Listing,
+    Opened,
+    Resolved,
+)
 from bot.monitor.incidents import Observation, Step, acknowledge, resolve, snooze, step
 from tests.monitor.conftest import DOMAIN, T0, minutes, monitor_settings
 
 MONITOR = monitor_settings().monitor
-ZEN = "192.0.2.10@zen.spamhaus.org"
+ZEN = Listing("192.0.2.10", "zen.spamhaus.org")
 
 
 def seen(count: int, cause: Cause = Cause.BAD_RECIPIENTS, **values: object) -> Observation:
@@ -45,7 +59,7 @@ def test_growth_is_posted_once_it_is_marked_and_the_floor_has_passed() -> None:
     assert kinds(step(incident, seen(200), T0 + minutes(10), MONITOR)) == []  # floor not passed
     grew = step(incident, seen(200), T0 + minutes(15), MONITOR)
     assert kinds(grew) == [EventKind.GREW]
-    assert grew.events[0].data == {"previous": 60, "count": 200}
+    assert grew.events[0].data == Grew(previous=60, count=200)
     assert grew.incident is not None and grew.incident.last_posted_count == 200
 
 
@@ -94,7 +108,7 @@ def test_after_resolution_a_new_flood_is_a_new_incident() -> None:
 def test_a_person_resolving_is_trusted_for_resolve_after_unless_it_gets_worse() -> None:
     result = resolve(opened(60), by="U1", now=T0 + minutes(10))
     assert kinds(result) == [EventKind.RESOLVED] and result.incident is not None
-    assert result.events[0].actor == "U1" and result.events[0].data == {"by_person": True}
+    assert result.events[0].actor == "U1" and result.events[0].data == Resolved(by_person=True)
     done = result.incident
     assert step(done, seen(70), T0 + minutes(20), MONITOR) == Step(incident=None)
     assert kinds(step(done, seen(90), T0 + minutes(20), MONITOR)) == [EventKind.OPENED]
@@ -139,22 +153,22 @@ def test_a_new_listing_opens_and_keeps_the_incident_open_while_listed() -> None:
     assert kinds(still) == [] and still.incident is not None and still.incident.state is IncidentState.OPEN
     gone = step(still.incident, seen(0, cleared=frozenset({ZEN})), T0 + timedelta(hours=6), MONITOR)
     assert kinds(gone) == [EventKind.DELISTED, EventKind.RESOLVED]
-    assert gone.events[0].data == {"listing": ZEN}
+    assert gone.events[0].data == Delisted(listing=ZEN)
 
 
 def test_a_listing_without_a_flood_is_a_listing_incident_until_the_bounces_come() -> None:
     result = step(None, seen(0, Cause.BLACKLISTED, listed=frozenset({ZEN}), new_listings=frozenset({ZEN})),
                   T0, MONITOR)
     assert result.incident is not None and result.incident.kind is IncidentKind.LISTING
-    assert result.events[0].data["incident_kind"] == "listing"
+    assert isinstance(result.events[0].data, Opened) and result.events[0].data.incident_kind is IncidentKind.LISTING
     incident = replace(result.incident, id=7)
     # Below the threshold it stays a listing, and nothing is said.
     assert kinds(step(incident, seen(30, listed=frozenset({ZEN})), T0 + minutes(1), MONITOR)) == []
     # A flood of forged mail follows a minute later: said at once (no follow-up floor), with its cause.
     flood = step(incident, seen(60, Cause.BACKSCATTER, listed=frozenset({ZEN})), T0 + minutes(2), MONITOR)
     assert kinds(flood) == [EventKind.GREW]
-    assert flood.events[0].data == {"previous": 0, "count": 60, "threshold": 50, "flood": True,
-                                    "cause": "backscatter", "previous_cause": "blacklisted"}
+    assert flood.events[0].data == BecameFlood(previous=0, count=60, threshold=50, cause=Cause.BACKSCATTER,
+                                               previous_cause=Cause.BLACKLISTED)
     assert flood.incident is not None
     assert (flood.incident.kind, flood.incident.cause, flood.incident.last_posted_count) == (
         IncidentKind.FLOOD, Cause.BACKSCATTER, 60)
@@ -170,7 +184,7 @@ def test_a_flood_opens_as_a_flood() -> None:
 def test_an_old_listing_does_not_open_but_joins_an_open_incident() -> None:
     assert step(None, seen(3, listed=frozenset({ZEN})), T0, MONITOR) == Step(incident=None)
     joined = step(opened(60), seen(60, listed=frozenset({ZEN})), T0 + minutes(1), MONITOR)
-    assert kinds(joined) == [EventKind.LISTED] and joined.events[0].data == {"listing": ZEN}
+    assert kinds(joined) == [EventKind.LISTED] and joined.events[0].data == Listed(listing=ZEN)
 
 
 def test_a_failed_lookup_is_not_a_delisting() -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.models import Cause, Diagnosis, EventKind, Incident, IncidentEvent, IncidentState
 from bot.monitor.notify import ConsoleNotifier
+from tests.events import event
 from tests.monitor.conftest import DOMAIN, T0
 
 INCIDENT = Incident(
@@ -23,7 +24,7 @@ def printed(*events: IncidentEvent) -> str:
 
 
 def test_an_opened_incident_prints_its_numbers_evidence_and_steps() -> None:
-    assert printed(IncidentEvent(incident_id=3, kind=EventKind.OPENED, at=T0)) == (
+    assert printed(event(EventKind.OPENED, at=T0, incident_id=3)) == (
         "[example.com #3] INCIDENT OPENED at 2026-03-02 09:00 UTC: 412 bounces in the window (threshold 50); "
         "likely cause: backscatter\n"
         "  - 87 % of the 412 bounced messages were forged.\n"
@@ -35,13 +36,12 @@ def test_an_opened_incident_prints_its_numbers_evidence_and_steps() -> None:
 def test_follow_ups_print_one_line_each_and_nothing_prints_nothing() -> None:
     later = T0 + timedelta(minutes=20)
     assert printed(
-        IncidentEvent(incident_id=3, kind=EventKind.GREW, at=later, detail="Top reasons: userunknown 900.",
-                      data={"previous": 412, "count": 900}),
-        IncidentEvent(incident_id=3, kind=EventKind.ACKNOWLEDGED, at=later, actor="U123"),
-        IncidentEvent(incident_id=3, kind=EventKind.LISTED, at=later, data={"listing": "192.0.2.10@zen.spamhaus.org"}),
+        event(EventKind.GREW, at=later, incident_id=3, detail="Top reasons: userunknown 900.", previous=412, count=900),
+        event(EventKind.ACKNOWLEDGED, at=later, incident_id=3, actor="U123"),
+        event(EventKind.LISTED, at=later, incident_id=3),
     ) == ("[example.com #3] bounces rose from 412 to 900 in the window. Top reasons: userunknown 900.\n"
           "[example.com #3] acknowledged by U123\n"
-          "[example.com #3] newly listed: 192.0.2.10@zen.spamhaus.org\n")
+          "[example.com #3] newly listed: 192.0.2.10 on zen.spamhaus.org\n")
     assert printed() == ""
 
 

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.models import BlacklistState, Cause, IncidentState
+from bot.models import BlacklistState, Cause, IncidentState, Listed, Listing
 from bot.monitor.watch import watch
 from bot.store import incidents_store
 from tests.monitor.conftest import DOMAIN, T0, add_bounces, minutes
 from tests.monitor.fakes import OUR_IP, FakeChecker
 
-ZEN = f"{OUR_IP}@zen.spamhaus.org"
+ZEN = Listing(OUR_IP, "zen.spamhaus.org")
 
 
 def kinds_at(engine: Engine, settings: Settings, checker: FakeChecker, now: datetime) -> list[str]:
@@ -48,7 +48,7 @@ def test_a_listing_during_a_flood_joins_the_open_incident(engine: Engine, settin
     assert [str(e.kind) for _, events in report.outcomes for e in events] == ["opened"]
     checker.listed.add(OUR_IP)
     [(incident, events)] = watch(engine, settings, T0 + minutes(20), check=checker).outcomes
-    assert [str(e.kind) for e in events] == ["listed"] and events[0].data == {"listing": ZEN}
+    assert [str(e.kind) for e in events] == ["listed"] and events[0].data == Listed(listing=ZEN)
     assert incident.state is IncidentState.OPEN and incident.listings == (ZEN,)
 
 

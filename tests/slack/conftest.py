@@ -29,6 +29,7 @@ from bot.models import (
     Incident,
     IncidentState,
     IPCheck,
+    Listing,
     ListingStatus,
     Posture,
     Verdict,
@@ -311,7 +312,7 @@ def store_incident(
         bounces_in_window=120,
         threshold=50,
         peak=140,
-        listings=("192.0.2.10@zen.spamhaus.org",),
+        listings=(Listing("192.0.2.10", "zen.spamhaus.org"),),
         diagnosis=Diagnosis(
             cause=Cause.BLACKLISTED,
             evidence=("58 bounces cite zen.spamhaus.org",),

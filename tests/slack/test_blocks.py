@@ -16,10 +16,10 @@ from bot.models import (
     Diagnosis,
     EventKind,
     Incident,
-    IncidentEvent,
     IncidentKind,
     IncidentState,
     IPCheck,
+    Listing,
     ListingStatus,
     Posture,
     Verdict,
@@ -27,6 +27,7 @@ from bot.models import (
 )
 from bot.slack import blocks
 from bot.slack.text_render import render_text, render_view
+from tests.events import ZEN_LISTING, event
 from tests.slack.conftest import listed_result
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -42,7 +43,7 @@ INCIDENT = Incident(
     bounces_in_window=120,
     threshold=50,
     peak=140,
-    listings=("192.0.2.10@zen.spamhaus.org",),
+    listings=(ZEN_LISTING,),
     diagnosis=Diagnosis(
         cause=Cause.BLACKLISTED,
         evidence=(f"58 bounces cite zen.spamhaus.org {HOSTILE}",),
@@ -115,7 +116,7 @@ def test_card_per_state(state: IncidentState) -> None:
 
 def test_card_delist_links_and_snooze_options() -> None:
     card = blocks.incident_card(
-        INCIDENT, now=NOW, delist_urls={"192.0.2.10@zen.spamhaus.org": "https://check.spamhaus.org/"}
+        INCIDENT, now=NOW, delist_urls={ZEN_LISTING: "https://check.spamhaus.org/"}
     )
     assert "<https://check.spamhaus.org/|delist>" in all_text(card)
     select = next(
@@ -138,7 +139,7 @@ def test_user_mentions_only_real_ids() -> None:
 def test_limits_hold_for_a_huge_incident() -> None:
     huge = replace(
         INCIDENT,
-        listings=tuple(f"192.0.2.{n}@zone{n}.example" for n in range(200)),
+        listings=tuple(Listing(f"192.0.2.{n}", f"zone{n}.example") for n in range(200)),
         top_reasons=tuple((f"reason{n}" * 50, n) for n in range(100)),
         diagnosis=Diagnosis(cause=Cause.MIXED, evidence=tuple("x" * 2900 for _ in range(60)), next_steps=("y" * 5000,)),
     )
@@ -159,10 +160,9 @@ def test_clip_never_cuts_an_entity() -> None:
 
 @pytest.mark.parametrize("kind", list(EventKind))
 def test_followups(kind: EventKind) -> None:
-    data: dict[str, object] = {"listing": "192.0.2.10@zen.spamhaus.org", "previous": 60, "count": 180}
     incident = replace(INCIDENT, resolved_at=NOW, snoozed_until=NOW + timedelta(hours=1))
-    event = IncidentEvent(incident_id=7, kind=kind, at=NOW, detail=HOSTILE, actor="U0ALICE", data=data)
-    message = blocks.followup(event, incident, delist_urls={"192.0.2.10@zen.spamhaus.org": "https://d.example/"})
+    happened = event(kind, at=NOW, detail=HOSTILE, actor="U0ALICE")
+    message = blocks.followup(happened, incident, delist_urls={ZEN_LISTING: "https://d.example/"})
     assert message is not None
     assert_inert(message)
     text = render_text(message.payload())
@@ -181,14 +181,13 @@ def test_followups(kind: EventKind) -> None:
 
 def test_a_listing_incident_never_claims_a_flood() -> None:
     listing = replace(INCIDENT, kind=IncidentKind.LISTING, bounces_in_window=0, peak=0,
-                      listings=("192.0.2.10@zen.spamhaus.org", "example.com@dbl.spamhaus.org"))
+                      listings=(ZEN_LISTING, Listing("example.com", "dbl.spamhaus.org")))
     card = blocks.incident_card(listing, now=NOW)
     text = render_text(card.payload())
     assert "example.com listed on zen.spamhaus.org, dbl.spamhaus.org" in text
     assert "Bounces in window: 0 (threshold 50): no bounce flood" in text
     assert "flood on" not in text.lower() and "flood on" not in card.text.lower()
-    opened = IncidentEvent(incident_id=7, kind=EventKind.OPENED, at=NOW,
-                           data={"count": 0, "threshold": 50, "incident_kind": "listing"})
+    opened = event(EventKind.OPENED, at=NOW, count=0, threshold=50, incident_kind=IncidentKind.LISTING)
     message = blocks.followup(opened, listing)
     assert message is not None
     assert " ".join(render_text(message.payload()).split()) == (
@@ -198,10 +197,9 @@ def test_a_listing_incident_never_claims_a_flood() -> None:
 
 def test_a_listing_become_a_flood_says_so_with_its_cause() -> None:
     flood = replace(INCIDENT, cause=Cause.BACKSCATTER)
-    event = IncidentEvent(incident_id=7, kind=EventKind.GREW, at=NOW, detail="90 % were forged.",
-                          data={"previous": 0, "count": 60, "threshold": 20, "flood": True, "cause": "backscatter",
-                                "previous_cause": "blacklisted"})
-    message = blocks.followup(event, flood)
+    became = event(EventKind.GREW, at=NOW, detail="90 % were forged.", previous=0, count=60, threshold=20,
+                   flood=True)
+    message = blocks.followup(became, flood)
     assert message is not None
     assert " ".join(render_text(message.payload()).split()) == (
         "🔴 Now a bounce flood: 60 bounces in the window (threshold 20). Likely cause: backscatter (was "
@@ -210,8 +208,7 @@ def test_a_listing_become_a_flood_says_so_with_its_cause() -> None:
 
 
 def test_automatic_resolution_says_so() -> None:
-    event = IncidentEvent(incident_id=7, kind=EventKind.RESOLVED, at=NOW)
-    message = blocks.followup(event, replace(INCIDENT, resolved_at=NOW))
+    message = blocks.followup(event(EventKind.RESOLVED, at=NOW, by_person=False), replace(INCIDENT, resolved_at=NOW))
     assert message is not None and "automatically" in message.text
 
 

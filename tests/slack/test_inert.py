@@ -21,10 +21,11 @@ from bot.models import (
     CheckResult,
     Diagnosis,
     EventKind,
-    IncidentEvent,
+    IncidentKind,
     IncidentState,
     IPCheck,
     KnownServer,
+    Listing,
     ListingStatus,
     Posture,
     ServerKind,
@@ -36,6 +37,7 @@ from bot.slack import blocks
 from bot.slack.inert import ZWSP, inert
 from bot.slack.notifier import SlackNotifier
 from bot.slack.text_render import render_text
+from tests.events import ZEN_LISTING, event
 from tests.slack import test_blocks
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -267,7 +269,7 @@ def mrkdwn_objects(payload: Any) -> list[dict[str, Any]]:
 def test_a_hostile_incident_card_shows_nothing_live(state: IncidentState) -> None:
     incident = replace(INCIDENT, state=state, resolved_by=HOSTILE if state is IncidentState.RESOLVED else None,
                        resolved_at=NOW if state is IncidentState.RESOLVED else None)
-    card = blocks.incident_card(incident, now=NOW, delist_urls={"192.0.2.10@zen.spamhaus.org": DELIST})
+    card = blocks.incident_card(incident, now=NOW, delist_urls={ZEN_LISTING: DELIST})
     payload = card.payload()
     assert_nothing_live(payload)
     text = json.dumps(payload, ensure_ascii=False)
@@ -283,22 +285,19 @@ def test_a_hostile_incident_card_shows_nothing_live(state: IncidentState) -> Non
 
 @pytest.mark.parametrize("kind", list(EventKind))
 @pytest.mark.parametrize("actor", [HOSTILE, None], ids=["hostile-actor", "monitor"])
-@pytest.mark.parametrize("extra", [{}, {"incident_kind": "listing"}, {"flood": True}],
+@pytest.mark.parametrize("extra", [{}, {"incident_kind": IncidentKind.LISTING}, {"flood": True}],
                          ids=["plain", "listing", "flood"])
 def test_every_hostile_followup_shows_nothing_live(
-    kind: EventKind, actor: str | None, extra: dict[str, object]
+    kind: EventKind, actor: str | None, extra: dict[str, Any]
 ) -> None:
-    data: dict[str, object] = {"listing": "192.0.2.10@zen.spamhaus.org", "previous": HOSTILE, "count": HOSTILE,
-                               "threshold": HOSTILE, "cause": HOSTILE, "previous_cause": HOSTILE, **extra}
     incident = replace(INCIDENT, resolved_at=NOW, snoozed_until=NOW + timedelta(hours=1))
-    event = IncidentEvent(incident_id=7, kind=kind, at=NOW, detail=HOSTILE, actor=actor, data=data)
-    message = blocks.followup(event, incident, delist_urls={"192.0.2.10@zen.spamhaus.org": "https://d.example/"})
+    happened = event(kind, at=NOW, detail=HOSTILE, actor=actor, **extra)
+    message = blocks.followup(happened, incident, delist_urls={ZEN_LISTING: "https://d.example/"})
     assert message is not None
     assert_nothing_live(message.payload())
     if kind is EventKind.LISTED:
         assert "<https://d.example/|request delisting>" in json.dumps(message.payload())
-    bad = IncidentEvent(incident_id=7, kind=kind, at=NOW, detail=HOSTILE, actor=actor,
-                        data={**data, "listing": f"{HOSTILE}@{HOSTILE}"})
+    bad = event(kind, at=NOW, detail=HOSTILE, actor=actor, listing=Listing(HOSTILE, HOSTILE), **extra)
     worse = blocks.followup(bad, incident)
     assert worse is not None
     assert_nothing_live(worse.payload())
@@ -356,8 +355,7 @@ def test_the_diagnosis_keeps_its_own_command_spans_only() -> None:
     assert "1. Run `bouncecheck check example.com` to see our blacklist status." in card
     assert (f"2. ˋrm -rf /ˋ, then ˋbouncecheck check &lt;!here&gt;ˋ and ˋbouncecheck check https:{ZWSP}//evil.exampleˋ"
             in card)
-    event = IncidentEvent(incident_id=7, kind=EventKind.OPENED, at=NOW, detail=steps[0])
-    message = blocks.followup(event, incident)
+    message = blocks.followup(event(EventKind.OPENED, at=NOW, detail=steps[0]), incident)
     assert message is not None and "`bouncecheck check example.com`" in json.dumps(message.payload())
 
 

@@ -24,6 +24,7 @@ from bot.store import outbox_store
 from bot.store.database import open_engine
 from bot.store.health_queries import health_facts
 from bot.store.schema import outbox, slack_messages
+from tests import events
 from tests.servers.postgres import pg_url
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL, TOKEN, Clock, make_settings, store_incident
@@ -31,8 +32,9 @@ from tests.slack.conftest import CHANNEL, TOKEN, Clock, make_settings, store_inc
 __all__ = ["pg_url"]
 
 
-def event(incident: Incident, kind: EventKind, clock: Clock, **data: Any) -> IncidentEvent:
-    return IncidentEvent(incident_id=incident.id, kind=kind, at=clock(), data=data, actor=data.pop("actor", None))
+def event(incident: Incident, kind: EventKind, clock: Clock, *, actor: str | None = None,
+          **values: Any) -> IncidentEvent:
+    return events.event(kind, at=clock(), incident_id=incident.id, actor=actor, **values)
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def test_429_then_500_then_success_delivers_once_in_order(
 ) -> None:
     notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
-    notifier.notify(incident, [event(incident, EventKind.LISTED, clock, listing="192.0.2.10@zen.spamhaus.org")])
+    notifier.notify(incident, [event(incident, EventKind.LISTED, clock)])
     slack.fail("chat.postMessage", 429, retry_after=0, count=2)
     assert deliver_outbox(engine, gateway, clock()).delivered == 0
     assert deliver_outbox(engine, gateway, clock()).delivered == 0, "Slack asked for a pause: at least a second"

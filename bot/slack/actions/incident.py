@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from sqlalchemy import Engine
 
 from bot.config import parse_duration
 from bot.slack import blocks, incident_ops, queries
@@ -22,17 +21,19 @@ from bot.slack.services import Services
 
 Handler = Callable[[dict[str, Any], Respond, Services], None]
 
-
-class PersonAction(Protocol):
-    def __call__(self, engine: Engine, incident_id: int, *, by: str, now: datetime) -> incident_ops.Outcome | None: ...
+# A button whose click is one transition of the state machine: its action id → (verb, transition).
+# A new such button is its entry here, its element in blocks.incident_actions and its transition.
+BUTTONS: dict[str, tuple[str, incident_ops.Transition]] = {
+    blocks.ACK: ("acknowledge", incident_ops.acknowledge),
+    blocks.RESOLVE: ("resolve", incident_ops.resolve),
+}
 
 
 def register(app: App, services: Services) -> None:
     handlers: dict[str, Handler] = {
-        blocks.ACK: acknowledge,
+        **{action_id: _button(verb, transition) for action_id, (verb, transition) in BUTTONS.items()},
         blocks.RECHECK: recheck,
         blocks.SNOOZE: snooze,
-        blocks.RESOLVE: resolve,
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(ack=_ack, lazy=[_lazy(handler, services)])
@@ -74,22 +75,19 @@ def _outcome(verb: str, outcome: incident_ops.Outcome | None, respond: Respond, 
         services.kick()
 
 
-def acknowledge(body: dict[str, Any], respond: Respond, services: Services) -> None:
-    _button("acknowledge", incident_ops.acknowledge, body, respond, services)
+def _button(verb: str, transition: incident_ops.Transition) -> Handler:
+    def click(body: dict[str, Any], respond: Respond, services: Services) -> None:
+        incident_id = _incident_id(str(action(body).get("value", "")))
+        if incident_id is None:
+            tell(respond, NO_LONGER_VALID)
+            return
+        if not allowed(body, respond, services):
+            return
+        outcome = incident_ops.act(services.engine, incident_id, transition, by=clicker(body), now=services.clock())
+        _outcome(verb, outcome, respond, services)
 
-
-def resolve(body: dict[str, Any], respond: Respond, services: Services) -> None:
-    _button("resolve", incident_ops.resolve, body, respond, services)
-
-
-def _button(verb: str, act: PersonAction, body: dict[str, Any], respond: Respond, services: Services) -> None:
-    incident_id = _incident_id(str(action(body).get("value", "")))
-    if incident_id is None:
-        tell(respond, NO_LONGER_VALID)
-        return
-    if not allowed(body, respond, services):
-        return
-    _outcome(verb, act(services.engine, incident_id, by=clicker(body), now=services.clock()), respond, services)
+    click.__name__ = verb  # Bolt tells lazy listeners apart by name
+    return click
 
 
 def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
@@ -110,7 +108,8 @@ def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
         at = datetime.fromtimestamp(clicked, tz=now.tzinfo)
         start = at if abs(at - now) <= CLICK_SKEW else now
     until = (start + span).replace(microsecond=0)
-    outcome = incident_ops.snooze(services.engine, incident_id, by=clicker(body), until=until, now=now)
+    outcome = incident_ops.act(services.engine, incident_id, incident_ops.snooze_until(until), by=clicker(body),
+                               now=now)
     _outcome("snooze", outcome, respond, services)
 
 

@@ -59,7 +59,7 @@ def handle(event: dict[str, Any], say: Say, services: Services) -> None:
         recheck_incident(incident.id, None, services, key=key)
         return
     else:
-        outcome = incident_ops.resolve(services.engine, incident.id, by=user, now=services.clock())
+        outcome = incident_ops.act(services.engine, incident.id, incident_ops.resolve, by=user, now=services.clock())
         if outcome is not None and outcome.changed:
             services.notifier.notify(outcome.after, outcome.events)
         else:

@@ -1,0 +1,89 @@
+"""Incident event payloads to and from the JSON of `incident_events.data`; pure.
+
+The JSON keeps the shape older versions wrote (listings as "192.0.2.10@zen.spamhaus.org", a
+became-a-flood "grew" with `flood: true`), so stored history reads back as the same events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, assert_never
+
+from bot.models import (
+    Acknowledged,
+    BecameFlood,
+    Cause,
+    CauseChanged,
+    Delisted,
+    EventData,
+    EventKind,
+    Grew,
+    IncidentKind,
+    Listed,
+    Listing,
+    Opened,
+    Resolved,
+    Snoozed,
+)
+
+
+def to_json(data: EventData) -> dict[str, Any]:
+    match data:
+        case Opened():
+            return {"count": data.count, "threshold": data.threshold, "cause": data.cause.value,
+                    "listings": [listing.key for listing in data.listings], "incident_kind": data.incident_kind.value}
+        case Grew():
+            return {"previous": data.previous, "count": data.count}
+        case BecameFlood():
+            return {"previous": data.previous, "count": data.count, "threshold": data.threshold, "flood": True,
+                    "cause": data.cause.value, "previous_cause": data.previous_cause.value}
+        case CauseChanged():
+            return {"previous": data.previous.value, "cause": data.cause.value}
+        case Listed() | Delisted():
+            return {"listing": data.listing.key}
+        case Acknowledged():
+            return {}
+        case Snoozed():
+            return {"until": data.until.isoformat()}
+        case Resolved():
+            return {"by_person": data.by_person}
+        case _:
+            assert_never(data)
+
+
+def from_json(kind: EventKind, raw: dict[str, Any] | None, *, at: datetime) -> EventData:
+    """The payload of a stored event; what an old row lacks gets the value it meant (0, a flood, …)."""
+    raw = raw or {}
+    match kind:
+        case EventKind.OPENED:
+            return Opened(count=int(raw.get("count", 0)), threshold=int(raw.get("threshold", 0)),
+                          cause=_cause(raw.get("cause")),
+                          listings=tuple(Listing.from_key(str(k)) for k in raw.get("listings") or ()),
+                          incident_kind=IncidentKind(raw.get("incident_kind") or IncidentKind.FLOOD))
+        case EventKind.GREW if raw.get("flood"):
+            return BecameFlood(previous=int(raw.get("previous", 0)), count=int(raw.get("count", 0)),
+                               threshold=int(raw.get("threshold", 0)), cause=_cause(raw.get("cause")),
+                               previous_cause=_cause(raw.get("previous_cause")))
+        case EventKind.GREW:
+            return Grew(previous=int(raw.get("previous", raw.get("from", 0)) or 0), count=int(raw.get("count", 0)))
+        case EventKind.CAUSE_CHANGED:
+            return CauseChanged(previous=_cause(raw.get("previous")), cause=_cause(raw.get("cause")))
+        case EventKind.LISTED:
+            return Listed(listing=Listing.from_key(str(raw["listing"])))
+        case EventKind.DELISTED:
+            return Delisted(listing=Listing.from_key(str(raw["listing"])))
+        case EventKind.ACKNOWLEDGED:
+            return Acknowledged()
+        case EventKind.SNOOZED:
+            return Snoozed(until=datetime.fromisoformat(raw["until"]) if raw.get("until") else at)
+        case EventKind.RESOLVED:
+            return Resolved(by_person=bool(raw.get("by_person")))
+        case _:
+            assert_never(kind)
+
+
+def _cause(value: object) -> Cause:
+    try:
+        return Cause(str(value))
+    except ValueError:  # a row from a version with another cause list: say nothing precise
+        return Cause.MIXED
