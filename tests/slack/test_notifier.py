@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.cli import main
-from bot.models import EventKind, Incident, IncidentEvent, IncidentState
+from bot.models import EventKind, Incident, IncidentEvent, IncidentState, Listing
 from bot.monitor.health import assess
 from bot.slack.app import web_client
 from bot.slack.delivery import OutboxDelivery, deliver_outbox
@@ -138,7 +138,7 @@ def test_restart_after_slack_accepted_never_posts_twice(
     assert slack.of("conversations.history") and slack.of("conversations.replies")
 
 
-def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
+def test_snoozed_incident_keeps_rate_news_out_of_the_thread_but_not_a_new_listing(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
     notifier, gateway, incident = parts
@@ -146,13 +146,16 @@ def test_snoozed_incident_keeps_rate_news_out_of_the_thread(
     snoozed = replace(incident, state=IncidentState.SNOOZED, snoozed_until=clock() + timedelta(hours=1))
     notifier.notify(snoozed, [event(snoozed, EventKind.SNOOZED, clock, actor="U0ALICE")])
     clock.advance(minutes=1)
-    notifier.notify(snoozed, [event(snoozed, EventKind.GREW, clock, previous=1, count=2)])
+    notifier.notify(snoozed, [event(snoozed, EventKind.GREW, clock, previous=1, count=2),
+                              event(snoozed, EventKind.CAUSE_CHANGED, clock),
+                              event(snoozed, EventKind.LISTED, clock, listing=Listing("192.0.2.11", "bl.example"))])
     clock.advance(minutes=1)
     resolved = replace(snoozed, state=IncidentState.RESOLVED, resolved_at=clock(), resolved_by="U0BOB")
     notifier.notify(resolved, [event(resolved, EventKind.RESOLVED, clock, actor="U0BOB")])
     deliver_outbox(engine, gateway, clock())
     texts = thread_texts(slack)
-    assert len(texts) == 3 and "snoozed" in texts[1] and "Resolved by" in texts[2]
+    assert len(texts) == 4 and "snoozed" in texts[1] and "Resolved by" in texts[3]
+    assert "Newly listed: 192.0.2.11 on bl.example" in texts[2], "a new blacklisting is news, snoozed or not"
     broadcast = [c.body.get("reply_broadcast") for c in slack.of("chat.postMessage") if c.body.get("thread_ts")]
     assert broadcast[-1] in (True, "1", "true", "True") and not any(broadcast[:-1])
     final = slack.messages[CHANNEL][0]
