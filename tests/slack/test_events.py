@@ -13,7 +13,7 @@ from bot.models import IncidentState, KnownServer, ServerKind, ServerSource
 from bot.slack.queries import load_incident
 from bot.slack.text_render import render_view
 from bot.slack.wsgi import make_wsgi
-from bot.store.schema import folder_state
+from bot.store.schema import folder_state, outbox
 from bot.store.servers_store import save_learned
 from tests.slack.conftest import CHANNEL, SlackApp, build, serve
 from tests.slack.test_actions import posted_card, thread
@@ -104,6 +104,21 @@ def test_app_home_lists_domains_incidents_and_mailboxes(slack_app: SlackApp, eng
     assert "postmaster / INBOX: last scan" in text and "LOGIN failed <!channel>" in text
     assert "Our servers: 192.0.2.10 (spf) · mx1.example.com (mx, spf)" in text
     assert "&lt;!channel&gt;" in str(call["view"])
+    assert "Slack delivery" not in text, "nothing to say while every post went out"
+
+
+def test_app_home_names_a_dead_letter_and_what_to_run(slack_app: SlackApp, engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(outbox.insert().values(dedupe_key="k", action="post_message", channel="C0GONE", payload={},
+                                            created_at=slack_app.clock(), next_attempt_at=slack_app.clock(),
+                                            attempts=1, last_error="permanent: channel_not_found",
+                                            dead_at=slack_app.clock()))
+    slack_app.event({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0001", "tab": "home",
+                     "event_ts": "1800000000.000100"})
+    slack_app.slack.wait_for(lambda: slack_app.slack.of("views.publish"))
+    text = render_view(slack_app.slack.of("views.publish")[0].body["view"], width=300)
+    assert "Slack delivery" in text and "1 message(s) Slack refused are kept as dead letters" in text
+    assert "channel_not_found" in text and "bouncecheck outbox retry" in text
 
 
 def test_healthz(slack_app: SlackApp) -> None:

@@ -316,7 +316,8 @@ def test_a_refused_thread_reply_does_not_hold_the_next_ones_back(
 
 
 def test_a_refused_token_stops_posting_until_it_works_and_loses_nothing(
-    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
@@ -335,6 +336,9 @@ def test_a_refused_token_stops_posting_until_it_works_and_loses_nothing(
     clock.advance(minutes=5)  # the admin set a new token
     assert delivery.run(clock()).delivered == 3
     assert len(slack.of("chat.postMessage")) == 2 and health(engine, clock) == []
+    said = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(said) == 1 and "Slack refuses the bot token (token_revoked): posting stopped" in said[0]
+    assert any("posting resumed" in r.getMessage() for r in caplog.records)
 
 
 def test_a_429_waits_what_slack_asked_for_in_the_outbox_not_in_a_sleeping_thread(
