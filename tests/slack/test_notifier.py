@@ -3,6 +3,7 @@ as dead letters, a refused token stops posting."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import replace
@@ -319,6 +320,7 @@ def test_a_refused_token_stops_posting_until_it_works_and_loses_nothing(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.slack.delivery")
     notifier, gateway, incident = parts
     notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
     slack.fail("chat.postMessage", 200, error="token_revoked", count=2)
