@@ -35,6 +35,7 @@ class Action(StrEnum):
 
 
 TOP_LEVEL = frozenset({Action.POST_CARD, Action.POST_MESSAGE})
+IN_FLIGHT = "in flight: the attempt did not finish"  # `last_error` while a row is being sent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +61,7 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int  # this one included
     created_at: datetime
-    last_error: str | None
+    last_error: str | None  # how the attempt before this one ended (IN_FLIGHT: it never did)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,7 +121,7 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta) -> Claime
     earlier = outbox.alias("earlier")
     blocking = and_(earlier.c.delivered_at.is_(None),
                     or_(earlier.c.dead_at.is_(None), earlier.c.action == Action.POST_CARD.value))
-    head = (select(outbox.c.id)
+    head = (select(outbox.c.id, outbox.c.last_error)
             .where(_PENDING, outbox.c.next_attempt_at <= now,
                    or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
                    ~exists().where(earlier.c.incident_id == outbox.c.incident_id, earlier.c.id < outbox.c.id,
@@ -129,19 +130,23 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta) -> Claime
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             head = head.with_for_update(skip_locked=True, of=outbox)
-        row_id = conn.scalar(head)
-        if row_id is None:
+        found = conn.execute(head).first()
+        if found is None:
             return None
-        # The conditions again: on SQLite there is no row lock, so the UPDATE is what claims.
+        row_id, previous_error = found
+        # The conditions again: on SQLite there is no row lock, so the UPDATE is what claims. The
+        # marker stays if this attempt never finishes (a kill): the next one then knows it may have
+        # posted, whatever the attempt before it was told.
         claimed = conn.execute(update(outbox).where(
             outbox.c.id == row_id, _PENDING, or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now))
-            .values(lease_owner=owner, lease_until=now + lease, attempts=outbox.c.attempts + 1))
+            .values(lease_owner=owner, lease_until=now + lease, attempts=outbox.c.attempts + 1,
+                    last_error=IN_FLIGHT))
         if claimed.rowcount != 1:
             return None
         row = conn.execute(select(outbox).where(outbox.c.id == row_id)).mappings().one()
     return Claimed(id=int(row["id"]), dedupe_key=str(row["dedupe_key"]), incident_id=row["incident_id"],
                    action=Action(row["action"]), channel=row["channel"], payload=dict(row["payload"]),
-                   attempts=int(row["attempts"]), created_at=utc(row["created_at"]), last_error=row["last_error"])
+                   attempts=int(row["attempts"]), created_at=utc(row["created_at"]), last_error=previous_error)
 
 
 def superseded(engine: Engine, row: Claimed) -> bool:

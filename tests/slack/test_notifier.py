@@ -139,6 +139,34 @@ def test_restart_after_slack_accepted_never_posts_twice(
     assert slack.of("conversations.history") and slack.of("conversations.replies")
 
 
+def test_a_kill_after_slack_took_a_post_that_followed_a_429_never_posts_twice(
+    engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 429 said "not sent"; the attempt after it did post, and died before recording it. The one after
+    that must look, not trust what the 429 said (found by bench/slack_delivery.py)."""
+    notifier, gateway, incident = parts
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    slack.fail("chat.postMessage", 429, retry_after=0)
+    assert deliver_outbox(engine, gateway, clock(), max_rows=1).failed == 1
+
+    class Killed(BaseException):
+        pass
+
+    def die(*_args: Any, **_kwargs: Any) -> None:
+        raise Killed
+
+    clock.advance(seconds=1)
+    monkeypatch.setattr(outbox_store, "delivered", die)
+    with pytest.raises(Killed):
+        deliver_outbox(engine, gateway, clock(), max_rows=1)
+    monkeypatch.undo()
+    clock.advance(seconds=20)  # the dead attempt's lease runs out
+    deliver_outbox(engine, gateway, clock())
+    assert len([c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]) == 1
+    assert slack.of("conversations.history"), "it looked before posting again"
+
+
 def test_snoozed_incident_keeps_rate_news_out_of_the_thread_but_not_a_new_listing(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
