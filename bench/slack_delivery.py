@@ -1,21 +1,56 @@
-"""Slack delivery targets of issue 6: alert latency, and exactly-once in order through 429/500/kill.
+"""Slack delivery targets of issues 6 and 12: alert latency, exactly-once through 429/500/kill, and the
+delivery scenario table (messages expected / delivered / duplicated / missing, seconds to resume or take over).
 
-Usage: .venv/bin/python bench/slack_delivery.py [--domains 5] [--incidents 6] [--followups 5] [--kills 2]
+Usage: .venv/bin/python bench/slack_delivery.py [--only NAME[,NAME…]] [--list] [--domains 5] [--incidents 6]
+       [--followups 5] [--kills 2] [--failures 3] [--retry-after 1] [--keep-logs]
+Run one scenario: .venv/bin/python bench/slack_delivery.py --only kill-post   (`--list` names them all; `--only`
+takes several, comma-separated or repeated, and the groups `outbox`, `kill`, `takeover`, `table`).
 
-1. Latency: the bot as `bouncecheck run` builds it (bot.runner.start_bot: store, SlackNotifier with
-   its courier, the APScheduler jobs, scan every 1 s) against the Slack stand-in; a scan stores bounces
-   that cross a domain's threshold and the time until the stand-in receives the card is measured,
-   once per domain (target ≤ 5 s).
-2. Exactly once, in order: incidents with follow-ups are queued, the stand-in answers 429 (Retry-After)
-   and then 500s, and the delivering process (a real subprocess) is killed with SIGKILL mid-delivery,
-   `--kills` times, and restarted. Every message must arrive exactly once, each thread in order.
-Nothing leaves the machine. Prints the figures and PASS/FAIL (exit 1 on FAIL).
+1. `latency`: the bot as `bouncecheck run` builds it (bot.runner.start_bot: store, SlackNotifier with its
+   courier, the APScheduler jobs, scan every 1 s) against the Slack stand-in; a scan stores bounces that
+   cross a domain's threshold and the time until the stand-in receives the card is measured, once per
+   domain (target ≤ 5 s).
+2. `exactly-once`: incidents with follow-ups are queued, the stand-in answers 429 (Retry-After) and then
+   500s, and the delivering process (a real subprocess) is killed with SIGKILL mid-delivery, `--kills`
+   times, and restarted. Every message must arrive exactly once, each thread in order.
+3. The scenario table, one row each (issue 12). In process, on SQLite: `--incidents` incidents with
+   `--followups` follow-ups each queued by the real SlackNotifier, sent by one OutboxDelivery run in a loop
+   with the real clock (as the scheduled job does); the next `--failures` chat.postMessage calls fail, and
+   seconds is the time to deliver everything:
+     429          answered 429 with Retry-After `--retry-after` s (the outbox waits that long);
+     500          answered 500, not carried out (backoff 5 s, then sent);
+     accept-500   carried out by Slack, then answered 500 (the retry must find the message, not post again);
+     accept-drop  carried out, then the connection closed without an answer (likewise);
+     refusal      refused for good (channel_not_found): dead letters, their threads held back; the dead-letter
+                  count is noted, then `bouncecheck outbox retry` is done (outbox_store.revive) and one more
+                  delivery; those messages count as delivered only then; seconds: from the retry to all sent.
+   Real `bouncecheck run` processes (tests/e2e/conftest.py BotProcess) against a fresh Dovecot over IMAPS,
+   the loopback DNS server and the stand-in, as tests/e2e/test_run_process.py and test_takeover.py do:
+     kill-scan      SIGKILL (the process group) while a scan of 150 bounces of 40 kB holds the folder lease,
+                    restart; seconds from the restart (start-up included) until every bounce is stored;
+     kill-post      SIGKILL while the card post is in flight (Slack takes it, answers 1 s late to no one),
+                    restart; seconds from the restart until the outbox is empty (the card found, not re-posted);
+     takeover-post  two instances on a throw-away PostgreSQL schema, one in its own pid namespace (`unshare
+                    --pid --fork`: another machine); the one posting the card (Slack 2 s slow) is SIGKILLed;
+                    seconds from the kill until the survivor has the outbox empty;
+     takeover-scan  the same pair; the one in a long scan is SIGKILLed; seconds from the kill until the
+                    survivor has stored every bounce.
+   expected: the outbox's posts (cards, thread replies, notices) by dedupe key; delivered: those in the
+   stand-in (top level or in a thread); duplicated: extra copies of one key; missing: never posted. Every
+   row also checks that each incident's messages arrived in order, the process rows that every bounce is
+   stored once (a kill that misses the scan is tried again, up to three times). All of it: about 2 minutes.
+Nothing leaves the machine (Slack, IMAP, DNS and PostgreSQL are all on 127.0.0.1). Prints the figures and
+PASS, or FAIL (exit 1) if latency is over target, a message is duplicated or missing (or out of order), or
+a row's seconds reach 30. Logs (the bots', the in-process delivery's) are kept in a printed directory on FAIL.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -23,25 +58,21 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import Connection, func, select
+from _delivery_scenarios import CHANNEL, LIMIT, SCENARIOS, Row, now, print_table, queue_incidents, run_scenario
+from sqlalchemy import func, select
 
 from bot.config import Settings, settings_from_mapping
 from bot.models import (
-    UNSAVED_ID,
     Action,
-    Cause,
     CheckResult,
-    EventKind,
-    Incident,
-    IncidentEvent,
-    IncidentState,
     Kind,
     Original,
     Reason,
@@ -53,20 +84,20 @@ from bot.runner import start_bot
 from bot.slack.app import web_client
 from bot.slack.delivery import deliver_outbox
 from bot.slack.gateway import SlackGateway
-from bot.slack.notifier import SlackNotifier
 from bot.store.database import open_engine
-from bot.store.incidents_store import save, transact
 from bot.store.ingest import Batch, StoredMessage, save_batch
 from bot.store.schema import outbox
 from tests.servers.slack_api import SlackStandIn
 
-CHANNEL = "C0ALERTS"
 TOKEN_ENV = "BENCH_SLACK_BOT_TOKEN"
 LATENCY_TARGET = 5.0
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+PARTS = ("latency", "exactly-once")
+GROUPS = {
+    "outbox": ("429", "500", "accept-500", "accept-drop", "refusal"),
+    "kill": ("kill-scan", "kill-post"),
+    "takeover": ("takeover-post", "takeover-scan"),
+    "table": tuple(SCENARIOS),
+}
 
 
 # --------------------------------------------------------------------------- 1. latency
@@ -148,31 +179,6 @@ def latency(args: argparse.Namespace, slack: SlackStandIn, tmp: Path) -> tuple[b
 # --------------------------------------------------------------------------- 2. exactly once
 
 
-def queue_incidents(db_url: str, incidents: int, followups: int) -> list[str]:
-    """Incidents with their follow-ups queued in the outbox; returns the keys in the order queued."""
-    engine = open_engine(db_url)
-    clock = now
-    notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock, charts=False)
-    for n in range(incidents):
-        base = Incident(id=UNSAVED_ID, domain=f"d{n}.example", state=IncidentState.OPEN, cause=Cause.BAD_RECIPIENTS,
-                        opened_at=clock(), updated_at=clock(), bounces_in_window=60, threshold=50, peak=60)
-        incident = transact(engine, partial(_insert, base=base))
-        notifier.notify(incident, [IncidentEvent(incident_id=incident.id, kind=EventKind.OPENED, at=clock())])
-        for step in range(followups):
-            count = 60 + 40 * (step + 1)
-            notifier.notify(incident, [IncidentEvent(incident_id=incident.id, kind=EventKind.GREW, at=clock(),
-                                                     data={"previous": count - 40, "count": count})])
-    with engine.connect() as conn:
-        keys = [str(k) for k in conn.scalars(select(outbox.c.dedupe_key).where(
-            outbox.c.action.in_(("post_card", "post_thread"))).order_by(outbox.c.id))]
-    engine.dispose()
-    return keys
-
-
-def _insert(conn: Connection, *, base: Incident) -> Incident:
-    return save(conn, None, base, ())[0]
-
-
 def deliverer(db_url: str, api_url: str) -> int:
     """The delivering process (`--deliver`): the scheduled delivery job, run until nothing is pending."""
     engine = open_engine(db_url)
@@ -200,20 +206,21 @@ def exactly_once(args: argparse.Namespace, slack: SlackStandIn, tmp: Path) -> bo
     command = [sys.executable, __file__, "--deliver", db_url, slack.api_url]
     started = time.perf_counter()
     kills = 0
-    while True:
-        process = subprocess.Popen(command)
-        if kills < args.kills:
-            target = (kills + 1) * len(keys) // (args.kills + 1)
-            slack.wait_for(partial(_posted_at_least, slack, target), timeout=60)
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            kills += 1
-            time.sleep(2.1)  # the killed process's leases run out
-            continue
-        if process.wait(timeout=120) != 0:
-            print("deliverer failed")
-            return False
-        break
+    with (tmp / "exactly-once.log").open("ab") as log:  # the deliverer's warnings (each 429, 500), not the terminal
+        while True:
+            process = subprocess.Popen(command, stderr=log)
+            if kills < args.kills:
+                target = (kills + 1) * len(keys) // (args.kills + 1)
+                slack.wait_for(partial(_posted_at_least, slack, target), timeout=60)
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+                kills += 1
+                time.sleep(2.1)  # the killed process's leases run out
+                continue
+            if process.wait(timeout=120) != 0:
+                print(f"2. the deliverer failed (its log: {tmp / 'exactly-once.log'})")
+                return False
+            break
     took = time.perf_counter() - started
     posted = list(slack.of("chat.postMessage"))
     sent_keys = [str(c.body["metadata"]["event_payload"]["key"]) for c in posted]
@@ -235,23 +242,90 @@ def exactly_once(args: argparse.Namespace, slack: SlackStandIn, tmp: Path) -> bo
     return duplicates == 0 and not missing and out_of_order == 0
 
 
+
+
+def selected(parser: argparse.ArgumentParser, only: list[str] | None) -> list[str]:
+    """The parts and scenarios to run, in the bench's order."""
+    if not only:
+        return [*PARTS, *SCENARIOS]
+    names: set[str] = set()
+    for name in (n.strip() for item in only for n in item.split(",") if n.strip()):
+        if name in GROUPS:
+            names.update(GROUPS[name])
+        elif name in PARTS or name in SCENARIOS:
+            names.add(name)
+        else:
+            parser.error(f"unknown scenario {name!r}; --list names them")
+    return [n for n in (*PARTS, *SCENARIOS) if n in names]
+
+
+def listing() -> str:
+    lines = ["parts: " + ", ".join(PARTS), "scenarios (part 3):"]
+    lines += [f"  {name:<14} seconds to {scenario.measured}{' (real processes)' if scenario.processes else ''}"
+              for name, scenario in SCENARIOS.items()]
+    lines += ["groups: " + "; ".join(f"{g} = {', '.join(names)}" for g, names in GROUPS.items() if g != "table")
+              + "; table = every scenario"]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--domains", type=int, default=5)
-    parser.add_argument("--incidents", type=int, default=6)
-    parser.add_argument("--followups", type=int, default=5)
-    parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--only", action="append", metavar="NAME[,NAME…]",
+                        help="run only these parts, scenarios or groups (see --list); repeatable")
+    parser.add_argument("--list", action="store_true", help="name the parts and scenarios, and exit")
+    parser.add_argument("--domains", type=int, default=5, help="part 1: domains flooded one after the other")
+    parser.add_argument("--incidents", type=int, default=6, help="parts 2 and 3: incidents queued")
+    parser.add_argument("--followups", type=int, default=5, help="parts 2 and 3: thread follow-ups per incident")
+    parser.add_argument("--kills", type=int, default=2, help="part 2: SIGKILLs of the delivering process")
+    parser.add_argument("--failures", type=int, default=3,
+                        help="part 3 in process: chat.postMessage calls that fail (or are refused) in a row")
+    parser.add_argument("--retry-after", type=int, default=1, help="part 3, 429: the Retry-After seconds")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the logs directory on PASS too")
     parser.add_argument("--deliver", nargs=2, metavar=("DB_URL", "API_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.deliver:
         return deliverer(*args.deliver)
-    with tempfile.TemporaryDirectory() as tmp:
-        with SlackStandIn() as slack:
-            fast, _ = latency(args, slack, Path(tmp))
-        with SlackStandIn() as slack:
-            once = exactly_once(args, slack, Path(tmp))
-    print("PASS" if fast and once else "FAIL")
-    return 0 if fast and once else 1
+    if args.list:
+        print(listing())
+        return 0
+    if args.failures < 1:
+        parser.error("--failures must be at least 1")
+    names = selected(parser, args.only)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # the figures in order with the progress lines (stderr)
+    work = Path(tempfile.mkdtemp(prefix="bench-slack-delivery-"))
+    # The bot's own log lines (each retried post, each dead letter) go to a file, not between the figures.
+    logging.basicConfig(filename=work / "bench.log", level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    results: list[bool] = []
+    try:
+        if "latency" in names:
+            with SlackStandIn() as slack:
+                fast, _ = latency(args, slack, work)
+            results.append(fast)
+        if "exactly-once" in names:
+            with SlackStandIn() as slack:
+                results.append(exactly_once(args, slack, work))
+        rows: list[Row] = []
+        for name in (n for n in names if n in SCENARIOS):
+            started = time.perf_counter()
+            rows.append(run_scenario(name, args, work))
+            print(f"   {name}: {'ok' if rows[-1].passed else 'FAIL'} ({time.perf_counter() - started:.0f} s)",
+                  file=sys.stderr, flush=True)
+        if rows:
+            print(f"3. delivery scenarios (FAIL on a duplicated, missing or out-of-order message, or seconds ≥ "
+                  f"{LIMIT:g}):")
+            print_table(rows)
+            results += [row.passed for row in rows]
+    finally:
+        logging.shutdown()
+        ok = all(results) and bool(results)
+        if ok and not args.keep_logs:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"logs: {work}", file=sys.stderr)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
