@@ -177,6 +177,7 @@ class DNSSettings(_Section):
     zones: tuple[ZoneOverride, ...] = ()
     disable_zones: tuple[str, ...] = ()
     queries_per_second_per_zone: float = Field(default=20.0, gt=0)
+    concurrent_checks: int = Field(default=10, ge=1, le=50)  # domains the blacklist watch checks at once
 
     @field_validator("nameservers")
     @classmethod

@@ -26,7 +26,7 @@ from bot.monitor import retention
 from bot.monitor.evaluate import Outcome, changed, evaluate
 from bot.monitor.learning import learn_missing
 from bot.monitor.notify import Notifier
-from bot.monitor.watch import Checker, WatchReport, default_checker, watch
+from bot.monitor.watch import Checker, check_domains, default_checker
 from bot.store import incidents_store
 from bot.store.leases import free_dead_leases
 from bot.store.rates_queries import BaselineCache
@@ -108,12 +108,16 @@ class Jobs:
             self.deliver(self.clock())
 
     def _watch(self, domains: Sequence[str] | None) -> None:
-        with self._evaluating:
-            now = self.clock()
-            report: WatchReport = watch(self.engine, self.settings, now, check=self.check, domains=domains)
-            self._announce(report.outcomes, now)
-        if report.failures:
-            raise DNSError("reputation check failed for " + "; ".join(report.failures))
+        # The checks take seconds to a minute: they run outside the evaluation lock, so a scan's
+        # evaluation (and its alert) never waits behind them; only their evaluation takes the lock.
+        checked = check_domains(self.engine, self.settings, self.clock(), check=self.check, domains=domains)
+        if checked.domains:
+            with self._evaluating:
+                now = self.clock()
+                self._announce(evaluate(self.engine, self.settings, now, domains=checked.domains,
+                                        new_listings=checked.appeared, baselines=self.baselines), now)
+        if checked.failures:
+            raise DNSError("reputation check failed for " + "; ".join(checked.failures))
 
     def _announce(self, outcomes: list[Outcome], now: datetime) -> None:
         for incident, events in outcomes:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.errors import DNSError
 from bot.jobs import SCAN, Jobs, OpsNotices, build_scheduler
 from bot.models import Incident, IncidentEvent
 from bot.store.database import open_engine
@@ -125,3 +128,50 @@ def test_ops_notices_are_rate_limited_per_job() -> None:
     assert sent == ["The scan job failed: down. The bot keeps running.",
                     "The watch job failed: resolver timeout. The bot keeps running.",
                     "The scan job failed (2 failures since the last notice): still down. The bot keeps running."]
+
+
+class SlowChecker(FakeChecker):
+    """A check that takes `seconds`, like one with 200 ms DNS answers, and counts how many run at once."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.running = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, target: str, settings: Settings, *, bounce_ips: Sequence[str] = ()) -> Any:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.seconds)
+            return super().__call__(target, settings, bounce_ips=bounce_ips)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_the_watch_checks_domains_at_once_and_never_holds_back_a_scans_alert(engine: Engine) -> None:
+    domains = ["example.com", *(f"d{n}.example" for n in range(20))]
+    settings = monitor_settings(domains=domains)
+    settings = settings.model_copy(update={"dns": settings.dns.model_copy(update={"concurrent_checks": 5})})
+    notifier, checker = Recorder(), SlowChecker(0.4)
+    jobs = Jobs(settings=settings, engine=engine, notifier=notifier, check=checker, scan=lambda: [])
+    with contextlib.suppress(DNSError):  # the start-up scan: it tries to learn the servers (no DNS here)
+        jobs.scan_and_evaluate()
+    started = time.monotonic()
+    watching = threading.Thread(target=jobs.watch_all)
+    watching.start()
+    wait_for(lambda: checker.running >= 5)
+    add_bounces(engine, datetime.now(UTC) - timedelta(minutes=5), 60)  # a flood lands mid-watch
+    scanned_at = time.monotonic()
+    jobs.scan_and_evaluate()
+    alerted_after = time.monotonic() - scanned_at
+    assert watching.is_alive(), "the watch was meant to be still running"
+    assert [str(e.kind) for _, events in notifier.notified for e in events] == ["opened"]
+    assert alerted_after < 0.5, f"the alert waited {alerted_after:.1f} s behind the watch"
+    watching.join()
+    took = time.monotonic() - started
+    # One alone (it primes the zone probes), then 20 five at a time: 5 × 0.4 s, not 21 × 0.4 s.
+    assert checker.most == 5 and took < 0.4 * 8, f"{took:.1f} s for 21 checks of 0.4 s, 5 at a time"
+    assert sorted(target for target, _ in checker.calls) == sorted(domains)
