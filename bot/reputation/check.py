@@ -33,7 +33,7 @@ from bot.reputation.dnsbl import Blacklists, ptr_name
 from bot.reputation.posture import Dmarc, build_posture, check_dmarc
 from bot.reputation.resolver import Resolver, shared_resolver
 from bot.reputation.servers import DomainLookups, LearnedServers, domain_lookups, servers_from
-from bot.reputation.targets import MAX_IPS, Source, TargetIP, merge_sources, ptr
+from bot.reputation.targets import MAX_IPS, Source, TargetIP, merge_sources, ptr, remembered_walk
 from bot.reputation.zones import ZoneType, build_catalogue
 
 MAX_TARGET_CHARS = 320  # an email address at most; a domain name is 253
@@ -283,6 +283,9 @@ class _Run:
         dmarc = asyncio.ensure_future(check_dmarc(self.resolver, domain))
         for target in merge_sources(known):
             self._start(target.ip)
+        if shape := remembered_walk(self.resolver, domain):  # what SPF listed last time, checked meanwhile
+            for ip in shape.addresses:
+                self._start(ip)
         lookups = await domain_lookups(self.resolver, domain, on_address=self._start)
         self.servers = servers_from(lookups, datetime.now(UTC))
         spf = lookups.spf

@@ -187,7 +187,12 @@ class Resolver:
         self.cache = dns.resolver.LRUCache(CACHE_SIZE)
         self.limiter = RateLimiter(settings.queries_per_second_per_zone)
         self.probes: dict[str, tuple[float, Any]] = {}  # dnsbl.py's probe cache: key → (expires, result)
+        # targets.py's memory of each domain's last SPF walk (the names it fetched, the addresses it
+        # found): the next check asks for them all at once instead of one include level at a time.
+        self.walks: dict[str, Any] = {}
         self._answers: dict[tuple[str, str], tuple[float, Lookup]] = {}  # a fast front to `cache`
+        # Lookups being made, per event loop: a second ask for the same name joins the first.
+        self._in_flight: dict[tuple[int, str, str], asyncio.Future[Lookup]] = {}
         self._nameservers = [parse_nameserver(ns) for ns in settings.nameservers]
         self._async = dns.asyncresolver.Resolver(configure=False)
         self._configure(self._async)
@@ -227,6 +232,15 @@ class Resolver:
         cached = self._answers.get(key)
         if cached is not None and cached[0] > time.time():
             return cached[1]
+        flight = (id(asyncio.get_running_loop()), *key)
+        pending = self._in_flight.get(flight)
+        if pending is None:
+            pending = self._in_flight[flight] = asyncio.ensure_future(self._lookup(key, name, rdtype, zone))
+            pending.add_done_callback(lambda _done: self._in_flight.pop(flight, None))
+        # Shielded: one asker giving up (a cancelled check) does not cancel it for the others.
+        return await asyncio.shield(pending)
+
+    async def _lookup(self, key: tuple[str, str], name: str, rdtype: str, zone: str | None) -> Lookup:
         if zone is not None:
             await self.limiter.acquire(zone)
         lookup = await self._resolve(name, rdtype)

@@ -162,7 +162,24 @@ class _SpfState:
     addresses: dict[str, None] = field(default_factory=dict)
     networks: dict[str, None] = field(default_factory=dict)
     hosts: dict[str, None] = field(default_factory=dict)
+    records: dict[str, None] = field(default_factory=dict)  # include/redirect domains whose SPF was fetched
+    mx_domains: dict[str, None] = field(default_factory=dict)  # domains of mx terms, whose MX was fetched
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkShape:
+    """What a domain's last SPF walk fetched and found, remembered on the resolver for the next check."""
+
+    records: tuple[str, ...]  # include/redirect domains (their TXT)
+    mx_domains: tuple[str, ...]  # domains of mx terms (their MX)
+    hosts: tuple[str, ...]  # a:/mx hosts (their A and AAAA)
+    addresses: tuple[str, ...]
+
+
+def remembered_walk(resolver: Resolver, domain: str) -> WalkShape | None:
+    shape = resolver.walks.get(domain)
+    return shape if isinstance(shape, WalkShape) else None
 
 
 async def walk_spf(resolver: Resolver, domain: str, on_address: OnAddress = None) -> SpfWalk:
@@ -171,6 +188,27 @@ async def walk_spf(resolver: Resolver, domain: str, on_address: OnAddress = None
     `on_address` hears of each address as soon as it is found, so its blacklist lookups can start
     before the rest of the walk is done.
     """
+    prefetch = _prefetch(resolver, domain)
+    try:
+        return await _walk(resolver, domain, on_address)
+    finally:
+        for job in prefetch:  # a name the record no longer includes was asked for nothing: forget it
+            job.cancel()
+        await asyncio.gather(*prefetch, return_exceptions=True)
+
+
+def _prefetch(resolver: Resolver, domain: str) -> list[asyncio.Future[Lookup]]:
+    """Ask at once for every name the last walk of `domain` needed: an include chain is otherwise one
+    query time per level, and the walk finds them cached or in flight (the resolver joins them)."""
+    shape = remembered_walk(resolver, domain)
+    if shape is None:
+        return []
+    asks = [*((name, "TXT") for name in shape.records), *((name, "MX") for name in shape.mx_domains),
+            *((host, rdtype) for host in shape.hosts for rdtype in ("A", "AAAA"))]
+    return [asyncio.ensure_future(resolver.query(name, rdtype)) for name, rdtype in asks]
+
+
+async def _walk(resolver: Resolver, domain: str, on_address: OnAddress) -> SpfWalk:
     records, lookup = await spf_records(resolver, domain)
     if lookup.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR):
         return SpfWalk(temporary_error=f"SPF lookup {lookup.status.value}: {lookup.error}",
@@ -181,6 +219,9 @@ async def walk_spf(resolver: Resolver, domain: str, on_address: OnAddress = None
         return SpfWalk(record=records[0], errors=(f"{len(records)} SPF records; RFC 7208 allows one",))
     state = _SpfState(on_address=on_address)
     qualifier = await _expand(resolver, state, domain, records[0], seen=frozenset({domain}))
+    if not any("temperror" in error for error in state.errors):  # a partial walk would forget names
+        resolver.walks[domain] = WalkShape(records=tuple(state.records), mx_domains=tuple(state.mx_domains),
+                                           hosts=tuple(state.hosts), addresses=tuple(state.addresses))
     if state.lookups > MAX_SPF_LOOKUPS:
         state.errors.append(f"{state.lookups} DNS lookups; RFC 7208 allows {MAX_SPF_LOOKUPS} (permerror)")
     if state.void > MAX_VOID_LOOKUPS:
@@ -250,6 +291,7 @@ async def _a(resolver: Resolver, state: _SpfState, host: str) -> None:
 
 
 async def _mx(resolver: Resolver, state: _SpfState, domain: str) -> None:
+    state.mx_domains[domain] = None
     mx = await resolver.query(domain, "MX")
     state.void += not mx.found
     if len(mx.values) > MAX_MX_HOSTS:
@@ -273,6 +315,7 @@ async def _include(resolver: Resolver, state: _SpfState, domain: str, seen: froz
     if domain in seen:
         state.errors.append(f"include loop at {domain}")
         return None
+    state.records[domain] = None
     records, lookup = await spf_records(resolver, domain)
     if lookup.status in (LookupStatus.TIMEOUT, LookupStatus.ERROR):
         state.errors.append(f"{domain}: SPF lookup {lookup.status.value} (temperror)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -64,6 +65,37 @@ def test_walk_fetches_each_level_at_once(dns_server: DNSServer, resolver: Resolv
     _walk(resolver, SPF_DOMAIN)
     # levels: TXT; include TXT ‖ MX ‖ A/AAAA; include TXT ‖ host A/AAAA → three round trips, not seven
     assert time.perf_counter() - started < 0.1 * 4
+
+
+def _expire(resolver: Resolver) -> None:
+    """Every cached answer runs out, as between two watches an hour apart; what the resolver remembers stays."""
+    resolver.cache.flush()
+    resolver._answers.clear()
+
+
+def test_a_second_walk_asks_for_the_whole_remembered_chain_at_once(dns_server: DNSServer,
+                                                                   resolver: Resolver) -> None:
+    dns_server.world.delay = 0.15
+    started = time.perf_counter()
+    first = _walk(resolver, SPF_DOMAIN)
+    cold = time.perf_counter() - started
+    _expire(resolver)
+    started = time.perf_counter()
+    again = _walk(resolver, SPF_DOMAIN)
+    warm = time.perf_counter() - started
+    assert set(again.addresses) == set(first.addresses)  # found in another order: levels arrive together
+    assert replace(again, addresses=()) == replace(first, addresses=())
+    assert cold >= 0.15 * 3 and warm < 0.15 * 2, f"first walk {cold:.2f} s, again {warm:.2f} s"
+
+
+def test_a_remembered_walk_follows_the_record_as_it_is_now(dns_server: DNSServer, resolver: Resolver) -> None:
+    _walk(resolver, SPF_DOMAIN)
+    _expire(resolver)
+    dns_server.world.remove(SPF_DOMAIN, "TXT")
+    dns_server.world.add(SPF_DOMAIN, "TXT", "v=spf1 ip4:192.0.2.44 include:_spf2.example.net -all")
+    walk = _walk(resolver, SPF_DOMAIN)
+    assert set(walk.addresses) == {"192.0.2.44", "198.51.100.8"}, "the old include's addresses are gone"
+    assert walk.lookups == 1
 
 
 def test_lookup_limit(dns_server: DNSServer, resolver: Resolver) -> None:
