@@ -7,7 +7,9 @@ For each store and each record count it fills a fresh store (SQLite in a temp di
 127.0.0.1:5432, database `test`, in a throw-away schema), builds the hourly buckets as the v4
 migration does, then times `evaluate` at successive scan times, cold (`scan --once`: no baseline
 cache) and warm (the scheduler's cache), and prints the medians. Target (issue 10): <= 200 ms at
-1,000 domains and 10 M records on both stores, flat as history grows. To grow history alone, keep
+1,000 domains and 10 M records on both stores, flat as history grows. Every run reuses one pooled
+connection; with `--runs 60` it also prints the first and the last ten calls apart (issue 17: no
+plan cliff once psycopg has prepared the statements). To grow history alone, keep
 the traffic per hour: `--records 1000000 --days 30`, then `--records 10000000 --days 300`.
 """
 
@@ -116,6 +118,11 @@ def _time(engine: Engine, settings: object, store: str, records: int, domains: i
         print(f"[{store}] evaluate ({label}): {domains} domains, {stored:,} stored bounce records, {runs} runs: "
               f"median {statistics.median(timings) * 1000:.0f} ms (min {min(timings) * 1000:.0f}, "
               f"max {max(timings) * 1000:.0f}); {len(outcomes)} open incident(s)", flush=True)
+        if runs > 20:  # a plan that flips after psycopg prepares the statement shows as a late cliff
+            early, late = timings[:10], timings[-10:]
+            print(f"[{store}]   calls 1-10 median {statistics.median(early) * 1000:.0f} ms, "
+                  f"calls {runs - 9}-{runs} median {statistics.median(late) * 1000:.0f} ms "
+                  f"(max {max(late) * 1000:.0f})", flush=True)
 
 
 class _store:
