@@ -8,6 +8,7 @@ retried with exponential backoff, then recorded in `folder_state.last_error`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -78,11 +79,11 @@ def _default_parse(raw: bytes, *, ownership: Ownership, max_bytes: int) -> Repor
     return parse(raw, ownership=ownership, max_bytes=max_bytes)
 
 
-def _default_source(box: MailboxSettings, environ: Mapping[str, str]) -> MailSource:
+def _default_source(box: MailboxSettings, environ: Mapping[str, str], engine: Engine | None = None) -> MailSource:
     if box.is_local:
         from bot.mail.local_source import LocalSource
 
-        return LocalSource(box)
+        return LocalSource(box, engine)  # with the store: what was read is indexed, not re-read
     from bot.mail.imap import ImapSource
 
     return ImapSource(box, environ)
@@ -112,7 +113,8 @@ class ScanContext:
         monitor = settings.monitor
         from bot.bounces.origin import ownership_from
 
-        return cls(engine=engine, ownership=ownership_from(monitor), domains=monitor.domains, environ=environ)
+        return cls(engine=engine, ownership=ownership_from(monitor), domains=monitor.domains, environ=environ,
+                   open_source=functools.partial(_default_source, engine=engine))
 
 
 # --------------------------------------------------------------------------- the pipeline

@@ -80,9 +80,14 @@ def _v5_slack_messages_and_dead_letters(conn: Connection) -> None:
             "WHERE slack_channel IS NOT NULL AND slack_ts IS NOT NULL"))
 
 
+def _v6_local_index(conn: Connection) -> None:
+    """Local sources remember what they handed to the scanner, so a scan reads only what is new."""
+    schema.local_index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets),
-    (5, _v5_slack_messages_and_dead_letters))
+    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

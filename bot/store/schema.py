@@ -118,6 +118,23 @@ baseline_cache = Table(
     Column("typical", Float, nullable=False),
 )
 
+# What a local source (bot/mail/local_source.py) has handed to the scanner, so that a scan reads only
+# what is new (bot/store/local_index.py): a Maildir message by its unique name, a Maildir's "new/" and
+# "cur/" by the state they were listed in, an mbox or .eml file by identity, size, mtime and offset.
+local_index = Table(
+    "local_index",
+    metadata,
+    Column("mailbox", String(200), primary_key=True),
+    Column("folder", String(500), primary_key=True),
+    Column("name", String(500), primary_key=True),
+    Column("uid", BigInteger, nullable=False),  # trusted once the folder's cursor (last_uid) has reached it
+    Column("identity", String(50), nullable=True),  # "st_dev:st_ino" of a file or directory
+    Column("size", BigInteger, nullable=True),
+    Column("mtime_ns", BigInteger, nullable=True),
+    Column("read_to", BigInteger, nullable=True),  # the byte offset a file was read up to
+    Column("fingerprint", String(64), nullable=True),  # hash of a file's first and last KB before read_to
+)
+
 # --------------------------------------------------------------------------- reputation watch
 
 # One row per check of a monitored domain (blacklist watch, recheck): verdict and SPF/DMARC posture.

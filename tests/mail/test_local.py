@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.mail.local import iter_file, iter_path
+from bot.mail.local import iter_file, iter_path, split_mbox
 
 MESSAGE = b"From: a@example.org\nSubject: one\n\nbody\n"
 
@@ -77,3 +77,25 @@ def test_plain_directory_reads_each_file(tmp_path: Path) -> None:
     (tmp_path / "b.eml").write_bytes(MESSAGE)
     (tmp_path / "a.eml").write_bytes(MESSAGE)
     assert [Path(i.source).name for i in iter_path(tmp_path, 1000)] == ["a.eml", "b.eml"]
+
+
+def test_split_mbox_says_where_each_message_ends_and_reads_on_from_there(tmp_path: Path) -> None:
+    first = b"From a@example.org Mon Mar  2 10:00:00 2026\nSubject: one\n\nbody\n\n"
+    second = b"From b@example.org Mon Mar  2 10:01:00 2026\nSubject: two\n\nbody\n"
+    path = tmp_path / "box.mbox"
+    path.write_bytes(first + second)
+    with path.open("rb") as handle:
+        assert [end for _, end in split_mbox(handle, 1000)] == [len(first), len(first) + len(second)]
+        handle.seek(len(first))
+        assert [raw for raw, _ in split_mbox(handle, 1000)] == [b"Subject: two\n\nbody\n"]
+
+
+def test_split_mbox_read_on_from_the_end_ignores_the_blank_line_before_an_appended_message(tmp_path: Path) -> None:
+    path = tmp_path / "box.mbox"
+    path.write_bytes(b"From a Mon Mar  2 10:00:00 2026\nSubject: one\n\nbody\n")
+    end = path.stat().st_size
+    with path.open("ab") as handle:  # as Python's mailbox and some MDAs append: a blank line, then "From "
+        handle.write(b"\nFrom b Mon Mar  2 10:01:00 2026\nSubject: two\n\nbody\n")
+    with path.open("rb") as handle:
+        handle.seek(end)
+        assert [raw for raw, _ in split_mbox(handle, 1000)] == [b"Subject: two\n\nbody\n"]
