@@ -10,9 +10,9 @@ auto-reply (autoreply.py) or ordinary mail.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypedDict
 
 from bot.bounces.autoreply import is_autoreply
 from bot.bounces.blocklists import cited_blocklists
@@ -57,18 +57,19 @@ def _parse(raw: bytes, *, ownership: Ownership, max_bytes: int) -> Report:
     extraction = find_extraction(message)
     if extraction is None:
         kind = Kind.AUTOREPLY if is_autoreply(message) else Kind.NOT_BOUNCE
-        return _own_report(message, kind)
+        return Report(kind=kind, **_own_fields(message))
     recipients = tuple(_classified(facts, extraction.kind) for facts in extraction.recipients)
     original_headers = (
         parse_header_block(extraction.original_headers) if extraction.original_headers else message.original
     )
-    return replace(
-        _own_report(message, extraction.kind),
+    return Report(
+        kind=extraction.kind,
         mta=extraction.mta,
         reporting_mta=extraction.reporting_mta,
         recipients=recipients,
         original=describe_original(message, original_headers, ownership),
         cited_blocklists=cited_blocklists([r.diagnostic for r in recipients]),
+        **_own_fields(message),
     )
 
 
@@ -105,10 +106,18 @@ def _classified(facts: RecipientFacts, kind: Kind) -> RecipientFailure:
     )
 
 
-def _own_report(message: MessageView, kind: Kind) -> Report:
-    """The report with the bounce's own Message-ID, Subject and Date."""
-    return Report(
-        kind=kind,
+class _OwnFields(TypedDict):
+    """What the report says of the bounce itself, whatever it is."""
+
+    message_id: str | None
+    subject: str | None
+    date: datetime | None
+    truncated: bool
+
+
+def _own_fields(message: MessageView) -> _OwnFields:
+    """The bounce's own Message-ID, Subject and Date."""
+    return _OwnFields(
         message_id=message.header("message-id") or None,
         subject=message.subject or None,
         date=_date(message.header("date")),

@@ -10,6 +10,7 @@ no headers, when we know none of our servers, or when nothing quoted decides: ne
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ _RECEIVED_FROM = re.compile(r"^\s*from\s+(\S+)(.*?)(?:\bby\b|$)", re.IGNORECASE 
 _RECEIVED_BY = re.compile(r"\bby\s+([a-z0-9][a-z0-9.-]*[a-z0-9])", re.IGNORECASE)
 _IP_IN_BRACKETS = re.compile(r"[\[(]\s*(?:IPv6:)?([0-9a-fA-F:.]{3,45})\s*[\])]")
 _BARE_IPV4 = re.compile(r"\b(\d{1,3}(?:\.\d{1,3}){3})\b")
-_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+# Dotted names: labels of letters and digits joined by hyphens, what [a-z0-9](?:[a-z0-9-]*[a-z0-9])?
+# per label says, written not to start inside a word nor to backtrack: that form was retried from
+# each letter of a word ("(using TLSv1 with cipher ...)"), so a hostile 8 KB one took a second.
+_HOST_NAME = re.compile(r"(?<![a-z0-9])[a-z0-9]++(?:-++[a-z0-9]++)*+(?:\.[a-z0-9]++(?:-++[a-z0-9]++)*+)++")
 _DKIM_DOMAIN = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
 # BATV "prvs=0123456789=user@example.com" / "btv1==...==user@example.com"
 _BATV = re.compile(r"^(?:prvs|msprvs\d*|btv1)=[^@]*=", re.IGNORECASE)
@@ -236,6 +240,9 @@ def _ours_domains(ownership: Ownership) -> tuple[str, ...]:
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# The same few `sending_ips` for every bounce of a scan: parsed once, not once a message (which was
+# a third of `describe_original` with four of them configured).
+@functools.lru_cache(maxsize=8)
 def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
     out = []
     for value in values:
@@ -247,9 +254,8 @@ def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _in_networks(ip: str, networks: tuple[Network, ...]) -> bool:
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
+    address = _address(ip.strip()) if networks else None
+    if address is None:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
@@ -261,12 +267,26 @@ def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
     return any(name == d or name.endswith("." + d) for d in domains)
 
 
-def _is_ip(text: str) -> bool:
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`text` as an IP address, or None. Host names, most of what is asked, are refused before
+    `ipaddress` is asked: it raises twice (IPv4, then IPv6) to say no."""
+    if ":" not in text and not text.replace(".", "").isdigit():
+        return None  # an IPv6 address has a colon, an IPv4 one only digits and dots
+    return _parsed(text)
+
+
+# A hop's address is asked about two or three times (a host name? the client? public?), and our own
+# servers' in every bounce of a scan: the last few answers are kept. Small, so a cache never grows.
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _is_ip(text: str) -> bool:
+    return _address(text) is not None
 
 
 # Addresses that never face the Internet. Documentation ranges (192.0.2.0/24, ...) count as
@@ -278,8 +298,10 @@ _INTERNAL = tuple(ipaddress.ip_network(n) for n in (
 
 
 def _is_public(text: str) -> bool:
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return False
-    return not any(address in network for network in _INTERNAL)
+    address = _address(text.strip())
+    return address is not None and not _is_internal(address)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in _INTERNAL)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from bot.bounces.literals import LiteralIndex
 from bot.bounces.phrases import PHRASES, REMOTE_RULES, STATUS_REASONS, USERUNKNOWN_AT_ANY_COMMAND
 from bot.models import Action, Reason
 
@@ -51,80 +52,104 @@ RETRY: frozenset[Reason] = frozenset(
 HARD: frozenset[Reason] = frozenset({R.USERUNKNOWN, R.HOSTUNKNOWN, R.HASMOVED})
 BEFORE_DATA: frozenset[str] = frozenset({"CONN", "EHLO", "HELO", "MAIL", "RCPT"})
 
-Check = Callable[[Facts, Reason | None, str], bool]
+# Every table's `contains` phrases in one trie: one search says which tables hold a phrase.
+_CONTAINED: LiteralIndex[Reason] = LiteralIndex({reason: phrases.contains for reason, phrases in PHRASES.items()})
+# Tables of `contains` phrases only (most): for them that search is the whole answer.
+_PHRASES_ONLY = frozenset(reason for reason, phrases in PHRASES.items()
+                          if not (phrases.pairs or phrases.regex or phrases.unless))
+
+
+class Said:
+    """One diagnostic as the rules read it (lower case, one reply): `text`, and `said(reason)`,
+    whether its words name `reason`. Many rules ask about the same reasons: each is read once."""
+
+    __slots__ = ("_contained", "_known", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._contained = _CONTAINED.found(text)
+        self._known: dict[Reason, bool] = {}
+
+    def __call__(self, reason: Reason) -> bool:
+        if reason in _PHRASES_ONLY:
+            return reason in self._contained
+        known = self._known.get(reason)
+        if known is None:
+            known = self._known[reason] = PHRASES[reason].match(self.text, contained=reason in self._contained)
+        return known
+
+
+Check = Callable[[Facts, Reason | None, Said], bool]
 
 
 def _words(reason: Reason) -> Check:
-    phrases = PHRASES[reason]
-    return lambda facts, by_status, text: phrases.match(text)
+    return lambda facts, by_status, said: said(reason)
 
 
 def _status_or_words(reason: Reason) -> Check:
-    phrases = PHRASES[reason]
-    return lambda facts, by_status, text: by_status is reason or phrases.match(text)
+    return lambda facts, by_status, said: by_status is reason or said(reason)
 
 
-def _userunknown(facts: Facts, by_status: Reason | None, text: str) -> bool:
+def _userunknown(facts: Facts, by_status: Reason | None, said: Said) -> bool:
     # Status 5.1.1 unless the words say something else: "550 5.1.1 ... Relaying denied"
     if by_status is R.SUSPEND:
         return False
     if by_status is R.USERUNKNOWN:
-        return not any(PHRASES[r].match(text) for r in _USERUNKNOWN_RIVALS)
-    if USERUNKNOWN_AT_ANY_COMMAND.match(text):
+        return not any(said(r) for r in _USERUNKNOWN_RIVALS)
+    if USERUNKNOWN_AT_ANY_COMMAND.match(said.text):
         return True
     if facts.command is None and facts.status and by_status is None:
         # A DSN with a vague Status and no command: "Status: 5.0.0" + "550 <x@...>: User unknown"
         # (MessageLabs, Outlook.com, Sun Messaging Server). Sisimai's decoders of these formats call
         # it userunknown; the other words still win, as with 5.1.1.
-        return PHRASES[R.USERUNKNOWN].match(text) and not any(PHRASES[r].match(text) for r in _USERUNKNOWN_RIVALS)
+        return said(R.USERUNKNOWN) and not any(said(r) for r in _USERUNKNOWN_RIVALS)
     # Without the command or a status, "User unknown" may be a filter speaking after DATA (Japanese
     # carriers do this): only a refusal at RCPT TO is taken at its word, as Sisimai does.
-    return facts.command == "RCPT" and PHRASES[R.USERUNKNOWN].match(text)
+    return facts.command == "RCPT" and said(R.USERUNKNOWN)
 
 
 _USERUNKNOWN_RIVALS = (R.NORELAYING, R.BLOCKED, R.MAILBOXFULL, R.HASMOVED, R.REJECTED, R.NOTACCEPT, R.SPEEDING)
 
 
-def _filtered(facts: Facts, by_status: Reason | None, text: str) -> bool:
+def _filtered(facts: Facts, by_status: Reason | None, said: Said) -> bool:
     if by_status is R.SUSPEND:
         return False
-    words = PHRASES[R.FILTERED].match(text) or PHRASES[R.USERUNKNOWN].match(text)
+    words = said(R.FILTERED) or said(R.USERUNKNOWN)
     if by_status is R.FILTERED:
         # or the code and the word agree: "550 5.2.0 Message Filtered" (Amazon SES receiving)
-        return words or "filtered" in text
+        return words or "filtered" in said.text
     return facts.command not in ("RCPT", "MAIL") and words
 
 
-def _rejected(facts: Facts, by_status: Reason | None, text: str) -> bool:
+def _rejected(facts: Facts, by_status: Reason | None, said: Said) -> bool:
     if by_status is R.REJECTED:
         return True
-    words = PHRASES[R.REJECTED].match(text)
+    words = said(R.REJECTED)
     if facts.command == "MAIL":
         # "550 5.7.1 Access denied (in reply to MAIL FROM command)": the sender was refused
-        return words or "access denied" in text
+        return words or "access denied" in said.text
     if facts.command == "DATA":
         return by_status is not R.USERUNKNOWN and words
     return by_status in (None, R.ONHOLD, R.UNDEFINED, R.SECURITYERROR, R.SYSTEMERROR) and words
 
 
-def _hostunknown(facts: Facts, by_status: Reason | None, text: str) -> bool:
+def _hostunknown(facts: Facts, by_status: Reason | None, said: Said) -> bool:
     if by_status is R.HOSTUNKNOWN:
-        return not PHRASES[R.NETWORKERROR].match(text)
-    return PHRASES[R.HOSTUNKNOWN].match(text)
+        return not said(R.NETWORKERROR)
+    return said(R.HOSTUNKNOWN)
 
 
-def _mesgtoobig(facts: Facts, by_status: Reason | None, text: str) -> bool:
+def _mesgtoobig(facts: Facts, by_status: Reason | None, said: Said) -> bool:
     if by_status is R.MESGTOOBIG:
         return True
     if by_status is R.EXCEEDLIMIT:
         return False
-    return PHRASES[R.MESGTOOBIG].match(text)
+    return said(R.MESGTOOBIG)
 
 
 def _after_data(reason: Reason) -> Check:
     # Content is read after DATA: a refusal at RCPT is never about spam or a virus in the message
-    phrases = PHRASES[reason]
-    return lambda facts, by_status, text: facts.command not in BEFORE_DATA and phrases.match(text)
+    return lambda facts, by_status, said: facts.command not in BEFORE_DATA and said(reason)
 
 
 # First pass: status code, command and words together (Sisimai's ClassOrder[0]); order = precedence.
@@ -205,16 +230,17 @@ def classify(facts: Facts) -> Reason:
     if known is not None:
         return known
     by_status = STATUS_REASONS.get(facts.status or "")
+    said = Said(text)
     for reason, check in FIRST_PASS:
         # a vague hint ("userunknown" from a format that cannot tell) still settles its own rule
-        if reason is facts.hint or check(facts, by_status, text):
+        if reason is facts.hint or check(facts, by_status, said):
             return reason
-    found = facts.hint or _second_pass(facts, by_status, text)
+    found = facts.hint or _second_pass(facts, by_status, said)
     if found is not None:
         return found
     if facts.action is Action.DELAYED:
         return R.EXPIRED
-    if PHRASES[R.VACATION].match(text):
+    if said(R.VACATION):
         return R.VACATION
     return R.ONHOLD if text.strip() else R.UNDEFINED
 
@@ -224,6 +250,8 @@ def _remote_rule(facts: Facts, text: str) -> Reason | None:
     if not facts.remote_mta:
         return None
     name = facts.remote_mta.lower().rstrip(".")
+    if not name.endswith(_REMOTE_HOSTS):
+        return None  # most hosts are none of these: one test instead of a walk through each receiver's
     receiver = next((r for r in REMOTE_RULES if r.serves(name)), None)
     if receiver is None:
         return None
@@ -234,11 +262,14 @@ def _remote_rule(facts: Facts, text: str) -> Reason | None:
     return known
 
 
-def _second_pass(facts: Facts, by_status: Reason | None, text: str) -> Reason | None:
+_REMOTE_HOSTS = tuple(host for receiver in REMOTE_RULES for host in receiver.hosts)
+
+
+def _second_pass(facts: Facts, by_status: Reason | None, said: Said) -> Reason | None:
     if by_status is not None and by_status not in RETRY:
         return by_status
     for reason in SECOND_PASS:
-        if PHRASES[reason].match(text):
+        if said(reason):
             return reason
     if by_status is not None:
         return by_status

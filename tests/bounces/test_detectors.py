@@ -5,14 +5,17 @@ conformance test every registered detector must pass (None for what is not a bou
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.bounces import parse
-from bot.bounces.detectors import DETECTORS
+from bot.bounces.detectors import DETECTORS, rfc3464, sendmail
 from bot.bounces.detectors.base import Detector
 from bot.bounces.message import MessageView, read_message
 from bot.models import Action, Kind
@@ -179,6 +182,8 @@ SLOW_BAIT = (
     b"Hi. This is the qmail-send program at x.\n" + b"1" * 250_000 + b" does not like recipient\n",
     b"SMTP Server <x> rejected recipient <a@b.example> " * 5_000,
     b"This is the Postfix program at host x.\n<a@b.example>: " + b"host " * 50_000,
+    b"x" + b"\n" * 250_000 + b"y\n",  # blank lines under Sendmail's heading pattern
+    b"Final-Recipient: rfc822; " + b"a." * 125_000 + b"\nAction: failed\nStatus: 5.1.1\n",  # no "@" in it
 )
 BAIT_HEADER = (b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nSubject: Mail delivery failed\n"
                b"X-Failed-Recipients: a@b.example\nX-Mailer: <SMTP32 v9>\n\n")
@@ -191,3 +196,22 @@ def test_detector_stays_linear_on_long_runs(detector: Detector) -> None:
         started = time.perf_counter()
         detector.detect(view)
         assert time.perf_counter() - started < 1.0
+
+
+# Patterns rewritten to stay linear, and the forms they replaced: the same answers where they are read.
+SENDMAIL_HEADING = re.compile(r"^\s*-{2,}\s*The following addresses? ha(?:d|s) ([\w -]+?)\s*-{2,}\s*$", re.M)
+DSN_ADDRESS = re.compile(r"[^\s<>\"';,]+@[^\s<>\"';,]+")
+PIECES = st.sampled_from(["\n", " ", "\t", "\x0b", "-", "--", "x", "a@b.example", "<", ">", ";", ",", "'", "@", "."])
+HEADINGS = st.sampled_from(["", "----- The following addresses had permanent fatal errors -----",
+                            "--The following address has x--", "-- The following addresses had delivery errors --\n"])
+TEXTS = st.tuples(st.lists(PIECES, max_size=10), HEADINGS, st.lists(PIECES, max_size=10)).map(
+    lambda parts: "".join(parts[0]) + parts[1] + "".join(parts[2]))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=TEXTS)
+def test_linear_patterns_answer_as_before(text: str) -> None:
+    old, new = SENDMAIL_HEADING.search(text), sendmail.ADDRESSES.search(text)
+    assert (old and (old.end(), old.group(1))) == (new and (new.end(), new.group(1)))  # what Sendmail reads
+    old, new = DSN_ADDRESS.search(text), rfc3464._ADDRESS.search(text)
+    assert (old and old.span()) == (new and new.span())

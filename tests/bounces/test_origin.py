@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.bounces.message import parse_header_block, read_message
-from bot.bounces.origin import describe_original, received_chain
+from bot.bounces.origin import _HOST_NAME, describe_original, received_chain
 from bot.models import Original, OriginBasis, Ownership, ServerKind
 
 OURS = Ownership(domains=("example.com",), sending_ips=("203.0.113.10",), sending_hosts=("mail.example.com",))
@@ -102,3 +107,23 @@ def test_first_hop_skips_internal_hops() -> None:
     assert chain.public_ips == ("203.0.113.10",)
     assert "mail.example.com" in chain.hosts
     assert [hop.by for hop in chain.hops] == ["mail.example.com", "mx.example.org"]
+
+
+# The textbook form of a dotted host name, which `_HOST_NAME` must find exactly as it does.
+TEXTBOOK_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.text(alphabet="ab1-._ [(", max_size=24))
+def test_host_names_are_the_textbook_ones(text: str) -> None:
+    assert _HOST_NAME.findall(text) == TEXTBOOK_HOST_NAME.findall(text)
+    assert bool(_HOST_NAME.fullmatch(text)) == bool(TEXTBOOK_HOST_NAME.fullmatch(text))
+
+
+def test_a_long_word_in_a_received_header_costs_linear_time() -> None:
+    # The textbook form backtracked through every start in a word: 60 KB of letters took a minute.
+    headers = parse_header_block(f"Received: from x ({'a' * 60_000}) by mx.example.org\n")
+    started = time.perf_counter()
+    chain = received_chain(headers)
+    assert time.perf_counter() - started < 1.0
+    assert chain.hops[0].by == "mx.example.org"
