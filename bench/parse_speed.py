@@ -21,7 +21,8 @@ from pathlib import Path
 
 from bot.bounces import parse
 
-DEFAULT_CORPUS = Path("/work/shared/corpus/emails")
+# The shared corpus beside the checkout (../shared/corpus), wherever the checkout lives.
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "emails"
 
 
 def _bouncecheck(raw: bytes) -> object:
