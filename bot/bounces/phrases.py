@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.models import Reason
@@ -246,6 +246,7 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "unknown or illegal alias",
                 "recipient address rejected: user unknown",
                 "is not a valid e-mail address",
+                "invalid mailbox path",
             ),
             pairs=(
                 ("<", "> not found"),
@@ -350,6 +351,8 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "mailbox is out of storage",
                 "exceeded its quota",
                 "is full and can't accept",
+                "diskspace quota",  # vpopmail: the recipient's maildir has overdrawn his diskspace quota
+                "account is full",
             )
         ),
         R.EXCEEDLIMIT: Phrases(contains=("message too large",)),
@@ -425,7 +428,6 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "refused due to recipient preferences",  # Facebook
                 "resolver.rst.notauthorized",  # Exchange
                 "this account is protected by",
-                "user not found",  # mail.ru filter
                 "user reject",
                 "you have been blocked by the recipient",
                 # Willcom
@@ -1071,287 +1073,7 @@ USERUNKNOWN_AT_ANY_COMMAND = Phrases(
     contains=(
         "delivery error: dd this user doesn't have a",  # Yahoo: 554 delivery error: dd This user doesn't have a ...
         "adresse destinataire invalide. invalid recipient.",  # La Poste / Orange: 550 5.5.0 ... LPN007_416
+        "recipient not found by smtp address lookup",  # Exchange Online: 550 5.1.10, also after DATA
+        "unknown e-mail address",  # 553 5.3.0 <x@example.org>... Unknown E-Mail Address
     )
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RemoteRules:
-    """What one big receiver's messages mean, read only when its own host refused the mail.
-
-    Sisimai's lib/sisimai/rhost/*.rb: these receivers document their replies, and a phrase that
-    is unambiguous from them (Gmail's "this mail has been rate limited") would be too loose from
-    anyone else. First matching rule wins.
-    """
-
-    hosts: tuple[str, ...]  # remote MTA name suffixes: "google.com"
-    rules: tuple[tuple[Reason, str], ...]  # (reason, lower-case phrase)
-    statuses: Mapping[str, Reason] = field(default_factory=dict)  # read before the phrases
-    # read last, when the status is the vague "5.0.0": the SMTP command the receiver refused
-    commands: Mapping[str, Reason] = field(default_factory=dict)
-
-    def serves(self, host: str) -> bool:
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
-
-
-def _rules(*groups: tuple[Reason, tuple[str, ...]]) -> tuple[tuple[Reason, str], ...]:
-    return tuple((reason, phrase) for reason, phrases in groups for phrase in phrases)
-
-
-# https://support.google.com/a/answer/3221692 (Gmail SMTP error reference), via Sisimai's rhost/google.rb
-GOOGLE = RemoteRules(
-    hosts=("google.com", "googlemail.com", "gmail.com"),
-    rules=_rules(
-        (
-            R.AUTHFAILURE,
-            (
-                "the spf record of the sending domain",
-                "senders to authenticate with either spf or dkim",
-                "fails to pass spf checks for an spf record with a hard fail",
-                "has an spf record with a hard fail policy",
-                "is not accepted due to domain's dmarc policy",
-                "fails to pass authentication checks",
-                "senders to authenticate with spf",
-                "senders to authenticate their email with spf",
-                "senders to authenticate their email with dkim",
-                "senders to authenticate with dkim",
-                "aligned with either the authenticated spf or dkim",
-            ),
-        ),
-        (
-            R.BADREPUTATION,
-            ("very low reputation of the sending ip address", "very low reputation of the sending domain"),
-        ),
-        (
-            R.REQUIREPTR,
-            (
-                "does not meet ipv6 sending guidelines regarding ptr records and authentication",
-                "does not have a ptr record",
-                " have a ptr record, or the ptr record",
-                "does not match the ip address of the hostname",
-            ),
-        ),
-        (
-            R.BLOCKED,
-            (
-                "ip not in whitelist for rcpt domain",
-                "try again later, closing connection.",
-                "empty helo/ehlo argument not allowed",
-                "helo/ehlo argument is invalid",
-                "an unusual rate of unsolicited mail",
-                "an unusual rate of mail",
-            ),
-        ),
-        (R.EXPIRED, ("connection expired", "timeout - closing connection")),
-        (R.MAILBOXFULL, ("inbox is out of storage space", "is over quota", "email quota exceeded")),
-        (R.MESGTOOBIG, ("exceeded google's message size limits", "exceeds google's message size limit of")),
-        (R.NETWORKERROR, ("message exceeded 50 hops",)),
-        (
-            R.NORELAYING,
-            (
-                "mail relay denied",
-                "invalid credentials for relay",
-                "is not authorized to send email directly to our servers",
-            ),
-        ),
-        (
-            R.NOTCOMPLIANTRFC,
-            (
-                "missing a valid address in the from: header",
-                "multiple addresses in from: header are not accepted",
-                "is not rfc 5322 compliant",
-                "missing a valid message-id: header",
-                "contains a unicode character in a disallowed header",
-                "encoded-word syntax is not permitted",
-                "is not a valid rfc 5321 address",
-                "mail message is malformed",
-            ),
-        ),
-        (
-            R.POLICYVIOLATION,
-            (
-                "illegal attachment on your message",
-                "blocked because its content presents a potential security issue",
-                "you are sending to (or from) has a policy that prohibited",
-                "sending messages with the same message-id:",
-            ),
-        ),
-        (R.REJECTED, ("mail sending denied", "unauthenticated email is not accepted")),
-        (
-            R.SECURITYERROR,
-            (
-                "tls required for rcpt domain",
-                "too many login attempts",
-                "no identity changes permitted",
-                "authentication required.",
-                "application-specific password required",
-                "please log in with your web browser",
-                "please log in through your web browser",
-                "username and password not accepted",
-                "senders to use tls/ssl for smtp",
-            ),
-        ),
-        (R.SPAMDETECTED, ("due to the nature of the content or the links within", "likely unsolicited mail")),
-        (
-            R.SPEEDING,
-            (
-                "is receiving mail too quickly",
-                "peak smtp relay limit exceeded for customer",
-                "rate that prevents additional messages from being delivered",
-                "daily sending quota exceeded",
-                "daily user sending limit exceeded",
-                "daily smtp relay limit exceeded for",
-                "daily smtp relay sending limit exceeded for",
-                "this mail has been rate limited",
-            ),
-        ),
-        (R.SUSPEND, ("account that you tried to reach is disabled", "account that you tried to reach is inactive")),
-        (
-            R.SYSTEMERROR,
-            (
-                "temporary system problem",
-                "server busy",
-                "multiple destination domains per transaction is unsupported",
-                "mail server has temporarily rejected this message",
-                "mail server temporarily rejected message",
-                "domain policy size per transaction exceeded",
-            ),
-        ),
-        (R.TOOMANYCONN, ("your message has too many recipients",)),
-        (R.USERUNKNOWN, ("the email account that you tried to reach does not exist",)),
-        (
-            R.SYNTAXERROR,
-            (
-                "smtp protocol violation",
-                "optional argument not permitted",
-                "starttls may not be repeated",
-                "syntax error",
-                "too many unrecognized commands, goodbye",
-                "unimplemented command",
-                "unrecognized command",
-                "bad sequence of commands",
-                "ehlo/helo first",
-                "no data after bdat",
-                "unrecognized authentication type",
-                "xoauth is no longer supported",
-                "must issue a starttls command first",
-                "too many unauthenticated commands",
-            ),
-        ),
-    ),
-)
-
-# Exchange Online / Outlook.com NDR codes, via Sisimai's rhost/microsoft.rb
-MICROSOFT = RemoteRules(
-    hosts=("protection.outlook.com", "outlook.com", "hotmail.com", "live.com", "office365.us"),
-    rules=_rules(
-        (
-            R.AUTHFAILURE,
-            (
-                "must pass either spf or dkim validation",
-                "the message was rejected because of sender policy framework",
-                "does not pass dmarc verification",
-            ),
-        ),
-        (R.BADREPUTATION, ("has been temporarily rate limited due to ip reputation",)),
-        (
-            R.BLOCKED,
-            (
-                "access denied, please try again later",
-                "must have a reverse dns record",
-                "access denied, bad helo",
-                "access denied, rejected by recipient",
-                "does not accept email over ipv6",
-                "access denied, banned sender",
-                "using customer block list",
-                "access denied, banned sending ip ",
-                "part of their network is on our block list",
-            ),
-        ),
-        (R.EXCEEDLIMIT, ("resolver.rst.recipsizelimit",)),
-        (R.EXPIRED, ("queue expired; message expired",)),
-        (
-            R.USERUNKNOWN,
-            (
-                "resolver.adr.recipientnotfound",
-                "resolver.adr.exrecipnotfound",
-                "recipient not found by smtp address lookup",
-            ),
-        ),
-    ),
-)
-
-# au by KDDI (ezweb.ne.jp), via Sisimai's rhost/kddi.rb: the bare "550 : User unknown" is its
-# address filter speaking, "550 <x@ezweb.ne.jp>: User unknown" a mailbox that does not exist.
-KDDI = RemoteRules(
-    hosts=("ezweb.ne.jp", "au.com"),
-    rules=_rules((R.FILTERED, ("550 : user unknown",)), (R.USERUNKNOWN, (">: user unknown",))),
-)
-
-# NTT docomo (mfsmax.docomo.ne.jp), via Sisimai's rhost/nttdocomo.rb: it says "550 Unknown user" at
-# RCPT TO for a missing mailbox and after DATA for a refusal by the recipient's settings.
-NTTDOCOMO = RemoteRules(
-    hosts=("docomo.ne.jp",),
-    statuses=MappingProxyType({"5.1.1": R.USERUNKNOWN, "5.2.0": R.FILTERED}),
-    rules=_rules(
-        (R.MAILBOXFULL, ("552 too much mail data",)),
-        (R.TOOMANYCONN, ("552 too many recipients",)),
-        (R.SYNTAXERROR, ("503 bad sequence of commands", "504 command parameter not implemented")),
-    ),
-    commands=MappingProxyType({"RCPT": R.USERUNKNOWN, "DATA": R.REJECTED}),
-)
-
-# Mimecast's documented SMTP replies (community.mimecast.com "Mimecast SMTP Error Codes"), via
-# Sisimai's rhost/mimecast.rb
-MIMECAST = RemoteRules(
-    hosts=("mimecast.com",),
-    rules=_rules(
-        (
-            R.AUTHFAILURE,
-            (
-                "spf sender invalid - envelope rejected",
-                "dkim sender invalid - envelope rejected",
-                "dmarc sender invalid - envelope rejected",
-            ),
-        ),
-        (R.BADREPUTATION, ("local ct ip reputation - (reject)",)),
-        (R.BLOCKED, ("sender address blocked", "ip temporarily blacklisted")),
-        (R.MESGTOOBIG, ("maximum email size exceeded",)),
-        (R.NETWORKERROR, ("the incorrect hostname used for inbounds", "mail loop detected")),
-        (R.NORELAYING, ("open relay not allowed", "open relay is not allowed")),
-        (
-            R.POLICYVIOLATION,
-            (
-                "anti-spoofing policy - inbound not allowed",
-                "rejected by header-based anti-spoofing policy",
-                "message bounced due to content examination policy",
-                "host network not allowed",
-                "host network, not allowed",
-            ),
-        ),
-        (
-            R.REJECTED,
-            (
-                "administrative prohibition envelope blocked",
-                "envelope blocked - user entry",
-                "envelope blocked - user domain entry",
-                "envelope rejected - block policy for envelope from address",
-            ),
-        ),
-        (
-            R.SECURITYERROR,
-            (
-                "submitter failed to authenticate",
-                "this route requires encryption (tls)",
-                "this route requires tls version 1.2 or greater",
-                "this route requires high-strength ciphers",
-            ),
-        ),
-        (R.TOOMANYCONN, ("account service is temporarily unavailable", "exceeding outbound thread limit")),
-        # "554 email rejected due to security policies - MCSpamSignature...": a virus signature or a
-        # spam score over the limit, as Mimecast documents it
-        (R.VIRUSDETECTED, ("email rejected due to security policies",)),
-    ),
-)
-
-REMOTE_RULES: tuple[RemoteRules, ...] = (GOOGLE, MICROSOFT, KDDI, NTTDOCOMO, MIMECAST)

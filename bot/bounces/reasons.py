@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.bounces.literals import LiteralIndex
-from bot.bounces.phrases import PHRASES, REMOTE_RULES, STATUS_REASONS, USERUNKNOWN_AT_ANY_COMMAND
+from bot.bounces.phrases import PHRASES, STATUS_REASONS, USERUNKNOWN_AT_ANY_COMMAND
+from bot.bounces.receivers import receiver_for
 from bot.models import Action, Reason
 
 R = Reason
@@ -31,7 +32,11 @@ class Facts:
     command: str | None = None
     action: Action = Action.FAILED
     hint: Reason | None = None
-    remote_mta: str | None = None  # host that refused: its own documented replies are read first
+    # Which receiver's documented replies are read first (bot.bounces.receivers): the recipient's
+    # domain, the host that refused, the host that wrote the bounce
+    recipient: str | None = None
+    remote_mta: str | None = None
+    reporting_mta: str | None = None
 
 
 # Reasons a status code suggests but the words may overrule (Sisimai's "retry" list).
@@ -246,23 +251,12 @@ def classify(facts: Facts) -> Reason:
 
 
 def _remote_rule(facts: Facts, text: str) -> Reason | None:
-    """The refusing receiver's own documented meaning: its status table, its phrases, then its command table."""
-    if not facts.remote_mta:
-        return None
-    name = facts.remote_mta.lower().rstrip(".")
-    if not name.endswith(_REMOTE_HOSTS):
-        return None  # most hosts are none of these: one test instead of a walk through each receiver's
-    receiver = next((r for r in REMOTE_RULES if r.serves(name)), None)
+    """The receiver's own documented meaning, when the bounce is from or to one (bot.bounces.receivers)."""
+    receiver = receiver_for(recipient=facts.recipient, remote_mta=facts.remote_mta, reporting_mta=facts.reporting_mta)
     if receiver is None:
         return None
-    status = facts.status or ""
-    known = receiver.statuses.get(status) or next((reason for reason, phrase in receiver.rules if phrase in text), None)
-    if known is None and status.endswith(".0.0") and facts.command is not None:
-        known = receiver.commands.get(facts.command)
-    return known
-
-
-_REMOTE_HOSTS = tuple(host for receiver in REMOTE_RULES for host in receiver.hosts)
+    return receiver.reason(status=facts.status or "", reply_code=facts.reply_code or "", command=facts.command,
+                           text=text)
 
 
 def _second_pass(facts: Facts, by_status: Reason | None, said: Said) -> Reason | None:
@@ -286,10 +280,11 @@ def _second_pass(facts: Facts, by_status: Reason | None, said: Said) -> Reason |
 
 
 def is_hard(reason: Reason, status: str | None, reply_code: str | None) -> bool:
-    """Sisimai's rule: userunknown, hostunknown, hasmoved; notaccept unless a code says temporary."""
-    if reason in HARD:
-        return True
-    if reason is not R.NOTACCEPT:
+    """Sisimai's rule: userunknown, hostunknown, hasmoved; notaccept unless a code says temporary.
+
+    A temporary code is never hard: "4.3.0 ... retry timeout exceeded" with "user unknown" in it is a
+    failure the sender's MTA gave up on, not a mailbox the receiver says is missing.
+    """
+    if (status or reply_code or "").startswith("4"):
         return False
-    code = status or reply_code or ""
-    return not code.startswith("4")
+    return reason in HARD or reason is R.NOTACCEPT

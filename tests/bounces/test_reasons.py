@@ -8,6 +8,7 @@ from bot.blocklists import LISTS, describe
 from bot.bounces.blocklists import cited_blocklists
 from bot.bounces.phrases import PHRASES, STATUS_REASONS
 from bot.bounces.reasons import Facts, classify, is_hard
+from bot.bounces.receivers import RECEIVERS, receiver_for
 from bot.models import Action, Reason
 
 R = Reason
@@ -67,6 +68,20 @@ CASES = [
     ("virus", "5.7.1", "554", "DATA", "554 5.7.1 Virus detected: Eicar-Test-Signature", R.VIRUSDETECTED),
     ("policy", None, "550", "DATA", "550 Message not accepted for policy reasons", R.POLICYVIOLATION),
     ("syntax-error", None, "501", "MAIL", "501 Syntax: MAIL FROM:<address>", R.SYNTAXERROR),
+    # Known misses of round 2: words that name the reason whatever the status or the command
+    ("vpopmail-diskspace-quota", None, "552", "DATA",
+     "552 sorry, the recipient's maildir has overdrawn his diskspace quota, please try again later", R.MAILBOXFULL),
+    ("account-is-full", "5.0.0", "550", None, "550 Requested action not taken: account is full", R.MAILBOXFULL),
+    ("disk-space-limit-not-exceedlimit", "5.2.3", "552", "DATA",
+     "552 5.2.3 Mailbox has exceeded its disk space limit", R.MAILBOXFULL),
+    ("exchange-5.1.10-no-command", "5.1.10", "550", None,
+     "550 5.1.10 Recipient not found by SMTP address lookup", R.USERUNKNOWN),
+    ("exchange-5.1.10-after-data", "5.1.10", "550", "DATA",
+     "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", R.USERUNKNOWN),
+    ("unknown-e-mail-address-5.3.0", "5.3.0", "553", None, "553 5.3.0 <a@example.org>... Unknown E-Mail Address",
+     R.USERUNKNOWN),
+    ("unknown-e-mail-address-at-data", None, "553", "DATA", "553 Unknown E-Mail Address", R.USERUNKNOWN),
+    ("invalid-mailbox-path", "5.1.1", "550", "RCPT", "550 5.1.1 Invalid mailbox path", R.USERUNKNOWN),
     ("unknown-words-onhold", None, None, None, "something odd happened", R.ONHOLD),
     ("nothing-at-all", None, None, None, "", R.UNDEFINED),
 ]
@@ -96,6 +111,10 @@ def test_detector_hint_wins_unless_vague() -> None:
     (R.MAILBOXFULL, "5.2.2", "552", False),
     (R.BLOCKED, "5.7.1", "554", False),
     (R.AUTHFAILURE, "5.7.26", "550", False),
+    (R.USERUNKNOWN, "4.3.0", "451", False),  # a temporary code is never hard
+    (R.USERUNKNOWN, None, "450", False),
+    (R.USERUNKNOWN, "5.1.10", "550", True),
+    (R.NOTACCEPT, None, None, True),
 ], ids=lambda v: str(v))
 def test_hard_rule(reason: Reason, status: str | None, reply: str | None, hard: bool) -> None:
     assert is_hard(reason, status, reply) is hard
@@ -165,3 +184,96 @@ def test_receivers_documented_replies(host: str, status: str, command: str | Non
                                       want: Reason) -> None:
     facts = Facts(status=status, reply_code=diagnostic[:3], command=command, remote_mta=host, diagnostic=diagnostic)
     assert classify(facts) is want
+
+
+# (id, recipient, remote MTA, status, command, diagnostic, expected): each receiver's documented replies
+RECEIVER_CASES = [
+    ("microsoft-5.1.10", "a@example.com", "a.mail.protection.outlook.com", "5.1.10", "RCPT",
+     "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", R.USERUNKNOWN),
+    ("microsoft-banned-ip-range", "a@example.com", "b.mail.protection.outlook.com", "5.7.606", "RCPT",
+     "550 5.7.606 Access denied, banned sending IP [192.0.2.1]", R.BLOCKED),
+    ("microsoft-range-outside", "a@example.com", "b.mail.protection.outlook.com", "5.7.650", "RCPT",
+     "550 5.7.650 Access denied, banned sending IP [192.0.2.1]", R.BLOCKED),  # the phrase-only table still knows it
+    ("microsoft-recipient-thread-limit", "a@example.com", "c.prod.outlook.com", "4.3.2", "DATA",
+     "452 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded", R.SPEEDING),
+    ("microsoft-banned-recipient", "a@example.com", "a.mail.protection.outlook.com", "5.7.505", "RCPT",
+     "550 5.7.505 Access denied, banned recipient", R.SUSPEND),
+    ("microsoft-mail-flow-rule", "a@example.com", "a.mail.protection.outlook.com", "5.7.901", "DATA",
+     "550 5.7.901 Delivery not authorized, message refused", R.POLICYVIOLATION),
+    ("outlook-com-domain-unreachable", "a@example.com", "mx1.hotmail.com", "5.0.0", None,
+     "The mail could not be delivered to the recipient because the domain is not reachable", R.HOSTUNKNOWN),
+    ("hotmail-recipient-domain", "a@hotmail.com", None, "5.5.0", None,
+     "550 5.5.0 Requested action not taken: mailbox unavailable", R.USERUNKNOWN),
+    ("gsuite-nxdomain-final", "a@example.net", "smtp.googlemail.com", "5.1.2", None,
+     "DNS Error: DNS type 'mx' lookup of example.net responded with code NXDOMAIN", R.HOSTUNKNOWN),
+    ("gsuite-nxdomain-temporary", "a@example.net", "smtp.googlemail.com", "4.4.3", None,
+     "DNS Error: DNS type 'mx' lookup of example.net responded with code NXDOMAIN", R.NETWORKERROR),
+    ("yahoo-no-longer-valid", "a@yahoo.com", "mta5.am0.yahoodns.net", "5.0.0", "DATA",
+     "554 delivery error: dd a@yahoo.com is no longer valid. [-20]", R.SUSPEND),
+    ("yahoo-mailbox-not-found-after-data", "a@yahoo.com", "mta5.am0.yahoodns.net", "5.0.0", "DATA",
+     "552 1 Requested mail action aborted, mailbox not found", R.USERUNKNOWN),
+    ("yahoo-permanently-deferred", "a@yahoo.com", "mta5.am0.yahoodns.net", "5.7.2", "MAIL",
+     "553 5.7.2 [TSS09] All messages from 192.0.2.25 will be permanently deferred; Retrying will NOT succeed",
+     R.REJECTED),
+    ("aol-malformed-mx-reply", "a@aol.com", None, "5.0.0", None,
+     "type=MX: Malformed or unexpected name server reply", R.NOTACCEPT),
+    ("apple-no-longer-on-server", "a@icloud.com", "mx01.mail.icloud.com", "5.1.6", "RCPT",
+     "550 5.1.6 recipient no longer on server: a@icloud.com", R.HASMOVED),
+    ("apple-excessive-volume", "a@me.com", None, "4.7.1", "RCPT",
+     "421 4.7.1 Messages to a@me.com deferred due to excessive volume. Try again later", R.SPEEDING),
+    ("apple-inactive-address", "a@example.com", "mx02.mail.icloud.com", "5.1.1", "RCPT",
+     "550 5.1.1 <a@example.com>: inactive email address", R.USERUNKNOWN),
+    ("cox-aup-code", "a@cox.net", "cxr.mx.a.cox.net", "5.7.1", "CONN",
+     "554 cxr.mx.a.cox.net cox.net ESMTP rejected - AUP#CXSNDR", R.AUTHFAILURE),
+    ("cox-ip-listed", "a@cox.net", None, "5.7.1", "CONN", "554 AUP#IPBL0011 rejected", R.BLOCKED),
+    ("cox-recipient-rejected", "a@cox.net", None, "5.1.1", "RCPT",
+     "550 a@cox.net recipient rejected", R.USERUNKNOWN),
+    ("spectrum-aup-range", "a@charter.net", None, "5.7.1", "CONN",
+     "554 5.7.1 Connection refused, see AUP#I-1225", R.BLOCKED),
+    ("spectrum-aup-exact", "a@charter.net", None, "5.3.4", "DATA",
+     "552 Message too large, see AUP#O-1530", R.MESGTOOBIG),
+    ("godaddy-ib-code", "a@example.com", "p3plibsmtp01.smtp.secureserver.net", "5.0.0", "DATA",
+     "550 This IP has sent too many messages this hour. IB504", R.SPEEDING),
+    ("godaddy-storage-limit", "a@example.com", "mailstore1.secureserver.net", "5.2.2", None,
+     "Account storage limit", R.MAILBOXFULL),
+    ("messagelabs-badmailfrom", "a@example.com", "server-3.tower-9.messagelabs.com", "5.7.1", "MAIL",
+     "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", R.REJECTED),
+    ("messagelabs-stray-linefeeds", "a@example.com", "server-3.tower-9.messagelabs.com", "5.6.2", "DATA",
+     "553 Stray linefeeds in message (#5.6.2)", R.CONTENTERROR),
+    ("facebook-label", "a@example.com", "mx-out.facebook.com", "5.0.0", "RCPT",
+     "550 5.1.1 RCP-P1 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp", R.USERUNKNOWN),
+    ("tencent-deactivated", "a@qq.com", "mx3.qq.com", "5.0.0", "RCPT",
+     "550 Mailbox unavailable: a@qq.com is a deactivated mailbox", R.SUSPEND),
+    ("tencent-spf", "a@qq.com", None, "5.7.1", "DATA", "550 SPF check failed", R.AUTHFAILURE),
+    ("iua-error-page", "a@email.ua", "mx.email.ua", "5.0.0", "RCPT",
+     "550 Mailbox is full, see http://mail.i.ua/err/4/", R.MAILBOXFULL),
+    ("not-a-receiver", "a@example.org", "mx.example.org", "5.0.0", "RCPT", "550 AUP#CXSNDR", R.ONHOLD),
+]
+
+
+@pytest.mark.parametrize(("recipient", "host", "status", "command", "diagnostic", "want"),
+                         [c[1:] for c in RECEIVER_CASES], ids=[c[0] for c in RECEIVER_CASES])
+def test_receiver_rules(recipient: str, host: str | None, status: str, command: str | None, diagnostic: str,
+                        want: Reason) -> None:
+    facts = Facts(status=status, reply_code=diagnostic[:3] if diagnostic[:1].isdigit() else None, command=command,
+                  recipient=recipient, remote_mta=host, diagnostic=diagnostic)
+    assert classify(facts) is want
+
+
+@pytest.mark.parametrize(("recipient", "remote", "reporting", "want"), [
+    ("a@gmail.com", "mx.example.org", None, "google"),  # the recipient's domain comes first
+    ("a@example.org", "mx1.hotmail.com.", "mx.google.com", "microsoft"),  # then the host that refused
+    ("a@example.org", None, "mx.google.com", "google"),  # then the host that wrote the bounce
+    ("a@example.org", "mx.notgoogle.com", None, None),  # a suffix, not a substring
+    ("", None, None, None),
+], ids=["domain-first", "remote-before-reporting", "reporting-last", "look-alike-host", "nothing"])
+def test_receiver_choice(recipient: str, remote: str | None, reporting: str | None, want: str | None) -> None:
+    found = receiver_for(recipient=recipient, remote_mta=remote, reporting_mta=reporting)
+    assert (found.name if found else None) == want
+
+
+def test_receiver_tables_are_lower_case_data() -> None:
+    for receiver in RECEIVERS:
+        assert all(rule.phrase == rule.phrase.lower() for rule in receiver.rules), receiver.name
+        if receiver.codes:
+            assert all(label == label.lower() for label in receiver.codes.table), receiver.name
