@@ -58,7 +58,7 @@ def _parse(raw: bytes, *, ownership: Ownership, max_bytes: int) -> Report:
     if extraction is None:
         kind = Kind.AUTOREPLY if is_autoreply(message) else Kind.NOT_BOUNCE
         return Report(kind=kind, **_own_fields(message))
-    recipients = tuple(_classified(facts, extraction.kind) for facts in extraction.recipients)
+    recipients = tuple(_classified(facts, extraction.kind, extraction.reporting_mta) for facts in extraction.recipients)
     original_headers = (
         parse_header_block(extraction.original_headers) if extraction.original_headers else message.original
     )
@@ -86,13 +86,14 @@ def find_extraction(message: MessageView) -> Extraction | None:
     return None
 
 
-def _classified(facts: RecipientFacts, kind: Kind) -> RecipientFailure:
+def _classified(facts: RecipientFacts, kind: Kind, reporting_mta: str | None) -> RecipientFailure:
     if kind is Kind.FEEDBACK:
         reason = Reason.FEEDBACK
     else:
+        # The recipient's domain and both hosts pick the receiver whose documented replies are read first.
         reason = classify(Facts(status=facts.status, reply_code=facts.reply_code, diagnostic=facts.diagnostic,
                                 command=facts.command, action=facts.action, hint=facts.reason,
-                                remote_mta=facts.remote_mta))
+                                recipient=facts.recipient, remote_mta=facts.remote_mta, reporting_mta=reporting_mta))
     hard = facts.action is Action.FAILED and is_hard(reason, facts.status, facts.reply_code)
     return RecipientFailure(
         address=facts.recipient,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.bounces import parse
 from bot.bounces.detectors import DETECTORS, rfc3464, sendmail
 from bot.bounces.detectors.base import Detector
+from bot.bounces.detectors.plaintext import facts_from_block
 from bot.bounces.message import MessageView, read_message
 from bot.models import Action, Kind
 
@@ -89,6 +90,30 @@ CASES: dict[str, Want] = {
     "verizon-userunknown.eml": Want(mta="verizon", recipients=(unknown("2025550100@vtext.com", status=None),)),
     "generic-report-unavailable.eml": Want(mta="generic", recipients=(
         ("kijitora@example.org", F, None, None, "onhold", False),)),
+    # the reply MDaemon's session transcript gives for the listed address
+    "mdaemon-userunknown.eml": Want(mta="mdaemon", recipients=(unknown(),)),
+    # "kijitora (user not found)": the local part resolved against the returned original's To:
+    "groupwise-userunknown.eml": Want(mta="groupwise", recipients=(
+        ("kijitora@example.org", F, None, None, "filtered", False),)),
+    # a screen name without an original to resolve it against: AOL's own domain
+    "aol-screenname-notaccept.eml": Want(mta="aol", recipients=(("kijitora@aol.com", F, None, None, "onhold", False),)),
+    "salesforce-undelivered.eml": Want(mta="salesforce", recipients=(
+        ("kijitora@example.org", F, None, "551", "onhold", False), full("tora@example.org"))),
+    # Exim's reply to a ":fail:" alias keeps the original's Subject and says Auto-Submitted: auto-replied
+    "exim-null-sender-fail.eml": Want(mta="exim", recipients=(
+        ("kijitora@example.org", F, None, None, "filtered", False),)),
+    # the last resort: a daemon's failure words and a list of addresses, in no layout we know
+    "notice-permanent-fatal-list.eml": Want(mta="notice", recipients=(
+        ("kijitora@example.org", F, None, None, "onhold", False),
+        ("sabatora@example.org", F, None, None, "onhold", False))),
+    "notice-local-part-unknown.eml": Want(mta="notice", recipients=(
+        ("kijitora@example.org", F, None, None, "filtered", False),)),
+    "notice-html-only.eml": Want(mta="notice", recipients=(
+        ("kijitora@example.org", F, "5.2.1", "550", "suspend", False),)),
+    "notice-subject-only.eml": Want(mta="notice", recipients=(
+        ("kijitora@example.org", F, None, None, "onhold", False),)),
+    "notice-null-sender-invalid-user.eml": Want(mta="notice", recipients=(
+        ("kijitora@example.org", F, None, None, "filtered", False),)),
 }
 
 
@@ -118,6 +143,17 @@ PLAIN = (
 )
 NOT_BOUNCES = {
     "plain": PLAIN,
+    # RFC 3834 wants a null Return-Path on auto-replies: the failure-notice last resort must let them be
+    "vacation-from-null-sender": (
+        b"Return-Path: <>\nFrom: Kijitora <kijitora@example.org>\nTo: sender@example.com\n"
+        b"Subject: Out of Office: Hello\nAuto-Submitted: auto-replied\n\n"
+        b"I am out of the office until Monday. Mail to kijitora@example.org could not be delivered to me\n"
+        b"before then; for urgent matters write to tora@example.org.\n"),
+    # a postmaster's announcement is not a failure notice, whatever its words
+    "postmaster-announcement": (
+        b"Return-Path: <postmaster@example.org>\nFrom: Postmaster <postmaster@example.org>\n"
+        b"To: all@example.org\nSubject: Mailbox migration on Friday\n\n"
+        b"After Friday, mail to old addresses such as kijitora@old.example.org will be undeliverable.\n"),
     "empty": b"",
     "headers-only": b"From: alice@example.org\nSubject: hi\n",
     "ordinary-fixture": (FIXTURES / "ordinary-mail.eml").read_bytes(),
@@ -148,6 +184,7 @@ def _garbage() -> list[bytes]:
         samples.append(bytes(mutated))
     samples.append(b"Subject: x\n\n" + b"  a@b.c\n    550 5.1.1\n" * 2000)  # many recipient-like lines
     samples.append(b"From: MAILER-DAEMON@example.net\nX-Failed-Recipients: \n\n<\x00>:\n")
+    samples.append(b"From: MAILER-DAEMON@example.net\nSubject: Undeliverable\n\n" + b"  kijitora\n" * 5000)
     return samples
 
 
@@ -215,3 +252,21 @@ def test_linear_patterns_answer_as_before(text: str) -> None:
     assert (old and (old.end(), old.group(1))) == (new and (new.end(), new.group(1)))  # what Sendmail reads
     old, new = DSN_ADDRESS.search(text), rfc3464._ADDRESS.search(text)
     assert (old and old.span()) == (new and new.span())
+
+
+# Reply codes as the unusual MTAs write them, each read by the shared plain-text reader.
+REPLY_CODES = {
+    "ERROR CODE :550 - 5.2.1 The email account is disabled": ("550", "5.2.1"),
+    "recv: 550 User unknown": ("550", None),
+    "< #5.1.1 smtp;550 5.1.1 <kijitora@example.org>... User unknown>": ("550", "5.1.1"),
+    "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##": ("550", "5.1.1"),
+    "SMTP error 550: no such user": ("550", None),
+    "Delivery failed at 10:55:01 on 2026-03-02": (None, None),
+}
+
+
+@pytest.mark.parametrize("text", sorted(REPLY_CODES))
+def test_reply_codes_in_the_text_are_read(text: str) -> None:
+    facts = facts_from_block("kijitora@example.org", text)
+    assert (facts.reply_code, facts.status) == REPLY_CODES[text]
+    assert rfc3464.reply_code(text, facts.status) == REPLY_CODES[text][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from bot.bounces import DEFAULT_MAX_BYTES, parse
 from bot.bounces.detectors import DETECTORS, rfc3464
 from bot.bounces.detectors.base import Detector
-from bot.bounces.message import read_message
-from bot.models import Action, Kind, Ownership
+from bot.bounces.message import MAX_RECIPIENTS, MAX_TEXT_CHARS, html_to_text, read_message
+from bot.models import Action, Kind, Ownership, Reason
+from tests import mailgen
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
 OURS = Ownership(domains=("example.com",), sending_ips=("203.0.113.10",), sending_hosts=("mail.example.com",))
@@ -79,6 +81,9 @@ CASES: dict[str, Want] = {
     # Cut inside the delivery-status part: the Status field is lost, the human text supplies the code.
     "hostile-truncated.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,)),
     # Unclosed boundary quote: no MIME structure survives, the DSN fields are read from the text.
+    # Blank and space-only lines above the first header (an MUA or a mailbox migration put them there)
+    "hostile-leading-blank-lines.eml": Want(kind=Kind.BOUNCE, mta="postfix", recipients=(USERUNKNOWN,),
+                                           message_id="<news-2026-03.kijitora@example.com>", ours=True),
     "hostile-broken-mime.eml": Want(
         kind=Kind.BOUNCE, mta="rfc3464", recipients=(("lost@example.org", F, "5.1.1", "550", "userunknown", True),)),
 }
@@ -155,3 +160,66 @@ def test_rfc3464_alone_reads_the_transcript() -> None:
     [facts] = found.recipients
     assert (facts.status, facts.reply_code) == ("5.1.2", "550")
     assert "Host unknown" in facts.diagnostic
+
+
+def _dsn_of(count: int) -> bytes:
+    head = (b"From: MAILER-DAEMON@mx1.example.net\nSubject: Undelivered Mail Returned to Sender\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+            b"--B\nContent-Type: text/plain\n\nThis is the mail system.\n\n--B\n"
+            b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx1.example.net\n\n")
+    blocks = b"".join(b"Final-Recipient: rfc822; user%05d@example.org\nAction: failed\nStatus: 5.1.1\n"
+                      b"Diagnostic-Code: smtp; 550 5.1.1 <user%05d@example.org>: Recipient address rejected: "
+                      b"User unknown in virtual mailbox table\n\n" % (i, i) for i in range(count))
+    return head + blocks + b"--B--\n"
+
+
+def test_a_dsn_of_ten_thousand_recipients_lists_them_all() -> None:
+    report = parse(_dsn_of(10_000), strict=True)
+    assert len(report.recipients) == 10_000
+    assert report.recipients[-1].address == "user09999@example.org"
+    assert not report.truncated
+
+
+def test_recipients_beyond_the_cap_say_truncated() -> None:
+    report = parse(_dsn_of(MAX_RECIPIENTS + 5), strict=True)
+    assert len(report.recipients) == MAX_RECIPIENTS
+    assert report.truncated
+
+
+def test_a_human_text_cut_at_its_cap_says_truncated() -> None:
+    raw = b"From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable\n\n" + b"x" * (MAX_TEXT_CHARS + 10)
+    assert parse(raw, strict=True).truncated
+
+
+@pytest.mark.parametrize("body", [b"<script" * 40_000, b"<" * 250_000, b"<a" * 120_000, b"<p " * 80_000,
+                                  b"<style>" + b"</styl" * 40_000],
+                         ids=["unclosed-scripts", "lone-brackets", "unclosed-tags", "open-paragraphs",
+                              "style-never-closed"])
+def test_hostile_html_is_read_in_linear_time(body: bytes) -> None:
+    raw = b"From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable\nContent-Type: text/html\n\n" + body
+    started = time.perf_counter()
+    parse(raw, strict=True)
+    assert time.perf_counter() - started < 0.5  # ~30 ms here; the old patterns took 20-50 s
+
+
+def test_html_becomes_lines_of_text() -> None:
+    markup = ("<html><head><title>Report</title><style>p {}</style></head><body><p>Could not   be\n delivered:"
+              "</p><ul><li>&lt;kijitora@example.org&gt;</li></ul><script>x<y</script>done &amp; dusted</body>")
+    lines = [line for line in html_to_text(markup).split("\n") if line]
+    assert lines == ["Could not be delivered:", "<kijitora@example.org>", "done & dusted"]
+
+
+def test_leading_blanks_stay_body_without_a_header_below() -> None:
+    view = read_message(b"\n\nHi Bob, lunch at 12:30?\nAlice\n", max_bytes=1 << 20)
+    assert not view.headers
+    assert "lunch at 12:30?" in view.text
+
+
+def test_the_recipients_domain_picks_the_receiver_whose_replies_are_read_first() -> None:
+    """Mail.ru's "user not found" is its filter refusing us; from anyone else, with 5.1.1, a missing user.
+    No Remote-MTA names mail.ru: the recipient's domain alone chooses its rules."""
+    said = "smtp; 550 5.1.1 user not found"
+    to_mailru = parse(mailgen.dsn(recipient="kijitora@mail.ru", diagnostic=said))
+    elsewhere = parse(mailgen.dsn(recipient="kijitora@example.org", diagnostic=said))
+    assert [r.reason for r in to_mailru.recipients] == [Reason.FILTERED]
+    assert [(r.reason, r.hard) for r in elsewhere.recipients] == [(Reason.USERUNKNOWN, True)]

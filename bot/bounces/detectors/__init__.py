@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.bounces.detectors import (
     amazonses,
+    aol,
     arf,
     courier,
     dma,
@@ -23,13 +24,17 @@ from bot.bounces.detectors import (
     gmail,
     gmx,
     googlegroups,
+    groupwise,
     japanese,
     mailru,
+    mdaemon,
     messagingserver,
+    notice,
     opensmtpd,
     postfix,
     qmail,
     rfc3464,
+    salesforce,
     sendmail,
     verizon,
     xstyle,
@@ -66,9 +71,14 @@ DETECTORS: tuple[Detector, ...] = (
     messagingserver.DETECTOR,
     verizon.DETECTOR,
     fml.DETECTOR,
+    mdaemon.DETECTOR,
+    groupwise.DETECTOR,
+    aol.DETECTOR,
+    salesforce.DETECTOR,
     xstyle.DETECTOR,
     sendmail.DETECTOR,
-    generic.DETECTOR,  # last resort
+    generic.DETECTOR,  # last resorts: a bounce by its envelope, recipients from its headers
+    notice.DETECTOR,  # then any daemon's notice with failure wording and listed addresses
 )
 
 __all__ = ["DETECTORS", "Detector", "Extraction", "RecipientFacts"]

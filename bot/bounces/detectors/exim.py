@@ -16,6 +16,7 @@ from bot.bounces.detectors.plaintext import (
     cut,
     facts_from_block,
     find_status,
+    from_daemon,
     header_list,
     hint,
     recipient_blocks,
@@ -78,7 +79,10 @@ class Exim:
     name = "exim"
 
     def detect(self, message: MessageView) -> Extraction | None:
-        if "x-failed-recipients" not in message.headers and not _SUBJECT.search(message.subject):
+        # An Exim reply from "<>" to a ":fail:" alias ("That's not a valid user here") keeps the
+        # original's Subject ("Re: Hello") and says "Auto-Submitted: auto-replied": a daemon's still
+        if ("x-failed-recipients" not in message.headers and not _SUBJECT.search(message.subject)
+                and not from_daemon(message)):
             return None
         section = after(message.text, STARTS)
         if section is None:

@@ -22,8 +22,10 @@ ADDRESS = re.compile(
 )
 # "550 5.1.1 ...", "(#5.1.1)", "5.7.606"; not inside IP addresses or version numbers
 STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
-# "550 5.1.1", "550-5.7.26 ...", "said: 554 ...", "[550 5.1.1 User unknown]"
-REPLY_CODE = re.compile(r"(?:^|(?<=[\s:\[(<\"']))([245][0-5]\d)(?=[\s\-:\]),]|$)")
+# "550 5.1.1", "550-5.7.26 ...", "said: 554 ...", "[550 5.1.1 User unknown]", "ERROR CODE :550 - 5.2.1",
+# "recv: 550 User unknown", "< #5.1.1 smtp;550 5.1.1 <a@example.org>... User unknown>", "#550 5.1.1 ...",
+# "SMTP error 550: no such user"
+REPLY_CODE = re.compile(r"(?:^|(?<=[\s:;#\[(<\"']))([245][0-5]\d)(?=[\s\-:\]),;]|$)")
 # "host mx.example.jp [192.0.2.153]: 550 ..."  (Exim, Mail.ru)
 HOST_BRACKET = re.compile(r"\bhost:?\s+([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\b")
 # "after RCPT TO:<...>", "after MAIL FROM:", "after end of data", ">>> DATA", "(Error following RCPT command)"
@@ -212,4 +214,42 @@ def first_reading(message: MessageView, readers: Iterable[tuple[str, Reader]]) -
         recipients = reader(message)
         if recipients:
             return Extraction(mta=name, recipients=tuple(recipients), reporting_mta=sender_domain(message))
+    return None
+
+
+# Senders that write failure notices: "MAILER-DAEMON@", "postmaster@", "Mail Delivery Subsystem <...>"
+DAEMON_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "mail-daemon",
+                           "maildaemon", "mdaemon", "mail.delivery.system", "mailadmin", "mail-router"})
+DAEMON_NAMES = re.compile(r"mail(?:er)?[ -]?daemon|postmaster|mail delivery (?:subsystem|system|service)"
+                          r"|mail administrator|system administrator|delivery status notification",
+                          re.IGNORECASE)
+
+
+def from_daemon(message: MessageView) -> bool:
+    """Sent by a mailer daemon or postmaster (From, Sender or Return-Path), or with a null envelope sender."""
+    return_path = message.header("return-path").strip()
+    if return_path in ("<>", "<<>>"):
+        return True
+    for name in ("from", "sender"):
+        value = message.header(name)
+        address = bare_address(value) or ""
+        if address.partition("@")[0] in DAEMON_LOCALS or DAEMON_NAMES.search(value):
+            return True
+    return (bare_address(return_path) or "").partition("@")[0] in DAEMON_LOCALS
+
+
+# "kijitora", "neko.chan": a mailbox name written without its domain (AOL, GroupWise)
+LOCAL_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+=-]{0,63}")
+
+
+def resolve_local(local: str, message: MessageView) -> str | None:
+    """The address of the returned original's To/Cc whose local part is `local` ('kijitora' → the
+    'kijitora@example.org' it was sent to), or None when the original is not there or names nobody so."""
+    if message.original is None or not LOCAL_PART.fullmatch(local):
+        return None
+    wanted = local.lower()
+    for name in ("to", "cc"):
+        for address in header_list(message.original.get(name)):
+            if address.partition("@")[0] == wanted:
+                return address
     return None
