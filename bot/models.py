@@ -129,7 +129,7 @@ class Report:
     message_id: str | None = None  # the bounce's own Message-ID
     date: datetime | None = None  # the bounce's own Date (aware, UTC) if readable
     subject: str | None = None
-    truncated: bool = False  # the raw message was larger than the read cap
+    truncated: bool = False  # something was cut: the message at the read cap, a part at its cap, recipients past 10,000
     error: str | None = None  # why the message could not be read at all (then kind is not_bounce)
 
 
