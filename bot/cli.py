@@ -70,7 +70,7 @@ def _settings(explicit: str | None, *, required: bool) -> Settings:
 def _dispatch(args: argparse.Namespace) -> int:
     # Imports are local so `bouncecheck parse` does not pay for Slack, DNS or the scheduler.
     if args.command == "parse":
-        from bot.bounces.command import run_parse
+        from bot.parse_command import run_parse
 
         settings = _settings(args.config, required=False) if args.config else Settings()
         return run_parse(args.paths, as_json=args.json, settings=settings, out=sys.stdout)

@@ -223,3 +223,13 @@ def test_the_recipients_domain_picks_the_receiver_whose_replies_are_read_first()
     elsewhere = parse(mailgen.dsn(recipient="kijitora@example.org", diagnostic=said))
     assert [r.reason for r in to_mailru.recipients] == [Reason.FILTERED]
     assert [(r.reason, r.hard) for r in elsewhere.recipients] == [(Reason.USERUNKNOWN, True)]
+
+
+def test_the_parser_reads_no_mailbox_and_touches_no_store() -> None:
+    """bot.bounces is pure: it imports neither the mail sources nor the store (issue 13)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "bot" / "bounces"
+    imported = {node.module or "" for path in root.rglob("*.py") for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.ImportFrom)}
+    assert not [m for m in imported if m.startswith(("bot.mail", "bot.store", "bot.slack"))]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.bounces.command import run_parse
 from bot.cli import main
 from bot.config import Settings
+from bot.parse_command import run_parse
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bounces"
 KEYS = {"source", "kind", "mta", "reporting_mta", "recipients", "original", "cited_blocklists"}
 RECIPIENT_KEYS = {"address", "action", "status", "reply_code", "reason", "hard", "diagnostic", "remote_mta"}
 ORIGINAL_KEYS = {"message_id", "from", "to", "subject", "date", "ours"}
