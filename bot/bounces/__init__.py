@@ -1,8 +1,8 @@
 """Bounce parsing: `parse(raw) -> Report`, pure and never raising on bad mail.
 
 Called by `bouncecheck parse`, the mailbox scanner and the demo. The pipeline reads in `parse`:
-bytes → `MessageView` (message.py) → the first detector that recognises the format
-(detectors/) → one classified record per recipient (reasons.py) → the bounced original and
+bytes → `MessageView` (message/) → the first detector that recognises the format
+(detectors/) → one classified record per recipient (reasons/) → the bounced original and
 whether it was ours (origin.py) → blocklists cited (blocklists.py). No detector hit: an
 auto-reply (autoreply.py) or ordinary mail.
 """

@@ -14,12 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bounces import parse
+from bot.bounces import DEFAULT_MAX_BYTES, parse
 from bot.bounces.detectors import DETECTORS, rfc3464, sendmail
 from bot.bounces.detectors.base import Detector
 from bot.bounces.detectors.plaintext import facts_from_block
 from bot.bounces.message import MessageView, read_message
 from bot.models import Action, Kind
+from tests.bounces import test_parse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
 
@@ -73,8 +74,12 @@ CASES: dict[str, Want] = {
     "gateway-interscan.eml": Want(mta="interscan", recipients=(unknown(),)),
     "gateway-imail.eml": Want(mta="imail", recipients=(unknown(status=None, reply=None),)),
     "gateway-mailfoundry.eml": Want(mta="mailfoundry", recipients=(full(),)),
+    "gateway-mfilter.eml": Want(mta="mfilter", recipients=(unknown(),)),
     "xstyle-qmail-clone.eml": Want(mta="x-qmail-clone", recipients=(unknown(),)),
     "xstyle-rejected-recipient.eml": Want(mta="x-rejected-recipient", recipients=(unknown(),)),
+    "xstyle-bullets.eml": Want(mta="x-bullets", recipients=(unknown(),)),
+    # the words of the failed-address line, then the log above the bar
+    "xstyle-failed-addresses.eml": Want(mta="x-failed-addresses", recipients=(unknown(),)),
     "courier-userunknown.eml": Want(mta="courier", recipients=(unknown(),)),
     "esp-sendgrid.eml": Want(mta="sendgrid", recipients=(unknown(),)),
     "esp-mailgun.eml": Want(mta="mailgun", recipients=(unknown(),)),
@@ -210,6 +215,24 @@ def test_detector_never_raises_on_garbage(detector: Detector) -> None:
 def test_detector_names_are_unique() -> None:
     names = [d.name for d in DETECTORS]
     assert len(names) == len(set(names))
+
+
+# A detector that completes another format's answer reports under that format's name.
+REPORTS_AS = {"sendmail-dsn": "sendmail"}  # Sendmail's DSN part, completed from its transcript
+# Every fixture of both tables (this one and test_parse's standard formats) with the mta it reports.
+FIXTURE_MTAS = {name: want.mta for name, want in (CASES | test_parse.CASES).items() if want.mta}
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=_ids)
+def test_every_detector_is_the_mta_of_a_fixture(detector: Detector) -> None:
+    """One module per reported mta: each registered detector reads a fixture of the tables itself
+    and reports its own name, so a new MTA comes with its sample."""
+    mta = REPORTS_AS.get(detector.name, detector.name)
+    fixtures = sorted(name for name, want in FIXTURE_MTAS.items() if want == mta)
+    assert fixtures, f"no fixture in the tables has mta {mta!r}"
+    found = [detector.detect(read_message((FIXTURES / name).read_bytes(), max_bytes=DEFAULT_MAX_BYTES))
+             for name in fixtures]
+    assert any(f is not None and f.mta == mta for f in found), f"{detector.name} reads none of {fixtures}"
 
 
 # Long runs that make a backtracking pattern quadratic: each detector must stay far below a second.

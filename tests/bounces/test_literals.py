@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bounces.literals import LiteralIndex
-from bot.bounces.phrases import PHRASES
 from bot.bounces.reasons import _CONTAINED
+from bot.bounces.reasons.literals import LiteralIndex
+from bot.bounces.reasons.phrases import PHRASES
 
 # A small alphabet, so phrases share prefixes, overlap and contain each other; "." and "(" are regex syntax.
 PHRASE = st.text(alphabet="ab .(", min_size=1, max_size=5)

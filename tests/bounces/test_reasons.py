@@ -6,9 +6,10 @@ import pytest
 
 from bot.blocklists import LISTS, describe
 from bot.bounces.blocklists import cited_blocklists
-from bot.bounces.phrases import PHRASES, STATUS_REASONS
 from bot.bounces.reasons import Facts, classify, is_hard
-from bot.bounces.receivers import RECEIVERS, receiver_for
+from bot.bounces.reasons.phrases import PHRASES
+from bot.bounces.reasons.receivers import RECEIVERS, receiver_for
+from bot.bounces.reasons.status import STATUS_REASONS
 from bot.models import Action, Reason
 
 R = Reason

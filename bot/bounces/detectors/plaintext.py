@@ -9,7 +9,7 @@ the text that way from a format's own marker lines; `facts_from_block` turns one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.bounces.detectors.base import Extraction, RecipientFacts
@@ -205,16 +205,12 @@ def sender_domain(message: MessageView) -> str | None:
     return domain or None
 
 
-Reader = Callable[[MessageView], list[RecipientFacts]]
-
-
-def first_reading(message: MessageView, readers: Iterable[tuple[str, Reader]]) -> Extraction | None:
-    """The extraction of the first (name, reader) that finds recipients; its name becomes the mta."""
-    for name, reader in readers:
-        recipients = reader(message)
-        if recipients:
-            return Extraction(mta=name, recipients=tuple(recipients), reporting_mta=sender_domain(message))
-    return None
+def text_extraction(name: str, message: MessageView, recipients: Sequence[RecipientFacts]) -> Extraction | None:
+    """`recipients` as detector `name`'s extraction, written by the bounce's sender domain; None when
+    there are none (the detector's "not my format")."""
+    if not recipients:
+        return None
+    return Extraction(mta=name, recipients=tuple(recipients), reporting_mta=sender_domain(message))
 
 
 # Senders that write failure notices: "MAILER-DAEMON@", "postmaster@", "Mail Delivery Subsystem <...>"
