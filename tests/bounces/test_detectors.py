@@ -107,6 +107,27 @@ CASES: dict[str, Want] = {
     # Exim's reply to a ":fail:" alias keeps the original's Subject and says Auto-Submitted: auto-replied
     "exim-null-sender-fail.eml": Want(mta="exim", recipients=(
         ("kijitora@example.org", F, None, None, "filtered", False),)),
+    # Sendmail 5: one "550 <address>... words" line per recipient, the reply above it
+    "v5sendmail-two-recipients.eml": Want(mta="v5sendmail", recipients=(
+        unknown(status=None), ("tora@example.org", F, None, "552", "mailboxfull", False))),
+    # no recipient line: the returned original's To:, the "421 ... Deferred" line its words
+    "v5sendmail-deferred.eml": Want(mta="v5sendmail", recipients=(
+        ("kijitora@example.org", F, None, "421", "expired", False),)),
+    # the DSN part has no Diagnostic-Code: the words of deliveryproblems.txt
+    "mcafee-userunknown.eml": Want(mta="mcafee", recipients=(unknown(status="5.0.0", reply=None),)),
+    "apachejames-userunknown.eml": Want(mta="apachejames", recipients=(unknown(),)),
+    "mailmarshal-userunknown.eml": Want(mta="mailmarshal", recipients=(unknown(),)),
+    # no command named: "No such user" may be a filter speaking, as Sisimai reads it
+    "surfcontrol-nosuchuser.eml": Want(mta="surfcontrol", recipients=(
+        ("kijitora@example.org", F, None, "550", "filtered", False),)),
+    # the refusal continued on an indented line (Sisimai's X6)
+    "xstyle-sending-error.eml": Want(mta="x-sending-error", recipients=(unknown(),)),
+    # formats another detector already reads: Lotus Notes (Sisimai's Notes), X1, 1&1 (EinsUndEins)
+    "domino-notes-failure-reasons.eml": Want(mta="domino", recipients=(unknown(status=None, reply=None),)),
+    "sendmail-x1-bracketed.eml": Want(mta="sendmail", recipients=(
+        ("kijitora@example.org", F, None, None, "filtered", False),)),
+    "gmx-1und1-mesgtoobig.eml": Want(mta="gmx", recipients=(
+        ("kijitora@example.org", F, None, None, "mesgtoobig", False),)),
     # the last resort: a daemon's failure words and a list of addresses, in no layout we know
     "notice-permanent-fatal-list.eml": Want(mta="notice", recipients=(
         ("kijitora@example.org", F, None, None, "onhold", False),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.bounces.detectors import (
     amazonses,
     aol,
+    apachejames,
     arf,
     barracuda,
     courier,
@@ -29,7 +30,9 @@ from bot.bounces.detectors import (
     japanese_carrier,
     mailfoundry,
     mailgun,
+    mailmarshal,
     mailru,
+    mcafee,
     mdaemon,
     messagelabs,
     messagingserver,
@@ -42,11 +45,14 @@ from bot.bounces.detectors import (
     salesforce,
     sendgrid,
     sendmail,
+    surfcontrol,
+    v5sendmail,
     verizon,
     x_bullets,
     x_failed_addresses,
     x_qmail_clone,
     x_rejected_recipient,
+    x_sending_error,
     yahoo,
     zoho,
 )
@@ -60,6 +66,7 @@ DETECTORS: tuple[Detector, ...] = (
     gmx.DETECTOR,  # Exim-built, its own layout: before exim
     exim.DETECTOR,  # the text names the SMTP command and the host; the DSN adds only Status
     sendmail.WITH_DSN,  # the DSN completed from the transcript ("<<< 421", "554 5.3.0 ...")
+    mcafee.DETECTOR,  # a DSN without Diagnostic-Code; the text part has the words
     rfc3464.DETECTOR,
     # MTA formats (detectors engineer): append below, one module per format.
     # Providers whose layout borrows an MTA's come before that MTA's detector.
@@ -75,6 +82,7 @@ DETECTORS: tuple[Detector, ...] = (
     domino.DETECTOR,
     dma.DETECTOR,
     courier.DETECTOR,
+    apachejames.DETECTOR,
     # email service providers' human notices, when their relays attached no DSN part
     sendgrid.DETECTOR,
     mailgun.DETECTOR,
@@ -82,6 +90,8 @@ DETECTORS: tuple[Detector, ...] = (
     interscan.DETECTOR,
     mailfoundry.DETECTOR,
     mfilter.DETECTOR,
+    mailmarshal.DETECTOR,
+    surfcontrol.DETECTOR,
     imail.DETECTOR,
     barracuda.DETECTOR,
     messagelabs.DETECTOR,
@@ -96,7 +106,9 @@ DETECTORS: tuple[Detector, ...] = (
     x_qmail_clone.DETECTOR,
     x_bullets.DETECTOR,
     x_rejected_recipient.DETECTOR,
+    x_sending_error.DETECTOR,
     x_failed_addresses.DETECTOR,
+    v5sendmail.DETECTOR,  # its transcript alone, one line per recipient: before sendmail's list reader
     sendmail.DETECTOR,
     generic.DETECTOR,  # last resorts: a bounce by its envelope, recipients from its headers
     notice.DETECTOR,  # then any daemon's notice with failure wording and listed addresses
