@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import __version__, redact
+from bot import __version__, preflight, redact
 from bot.config import Settings, environ, load_settings, resolve_config_path
 from bot.errors import BounceCheckError, ConfigError, UsageError
 
@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--config")
     outbox.add_argument("--json", action="store_true")
 
+    config = commands.add_parser("config", help="validate the config and print it as the bot will use it")
+    config.add_argument("action", choices=("check",))
+    config.add_argument("--config", dest="config_file")
+
     demo = commands.add_parser("demo", help="the whole pipeline on a bundled sample mailbox; no credentials")
     demo.add_argument("--offline", action="store_true", help="make no DNS queries (the check says unknown)")
     demo.add_argument("--dns-server", action="append", default=[], metavar="IP[:PORT]",
@@ -76,16 +80,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_parse(args.paths, as_json=args.json, settings=settings, out=sys.stdout)
     if args.command == "check":
         settings = _settings(args.config, required=False)
+        preflight.require(settings, environ(), ["check"])
         from bot.reputation.command import run_check
 
         return run_check(args.target, as_json=args.json, settings=settings, out=sys.stdout)
     if args.command == "scan":
         settings = _settings(args.config, required=True)
+        preflight.require(settings, environ(), ["scan"])
         from bot.scan import run_scan
 
         return run_scan(settings, once=args.once, as_json=args.json, out=sys.stdout)
     if args.command == "run":
         settings = _settings(args.config, required=True)
+        preflight.require(settings, environ(), ["run"])
         from bot.runner import run_bot
 
         return run_bot(settings)
@@ -94,6 +101,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.outbox_command import run_outbox
 
         return run_outbox(settings, args.action, args.ids, as_json=args.json, out=sys.stdout)
+    if args.command == "config":
+        settings = _settings(args.config_file, required=False)
+        from bot.config_command import run_config_check
+
+        return run_config_check(settings, environ(), out=sys.stdout, err=sys.stderr)
     if args.command == "demo":
         from pathlib import Path
 

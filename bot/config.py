@@ -7,15 +7,16 @@ A bad value raises `ConfigError` with a message naming the key, e.g. "[monitor] 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
 
@@ -35,12 +36,48 @@ def parse_duration(value: object) -> timedelta:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     else:
         raise ValueError(f"expected a duration such as '45s', '2m', '1h' or '90d', got {value!r}")
-    if seconds <= 0:
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"a duration must be positive, got {value!r}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"{value!r} is longer than {MAX_DURATION.days // 365} years")
     return timedelta(seconds=seconds)
 
 
+def _at_least(floor: timedelta, why: str) -> Callable[[timedelta], timedelta]:
+    def check(value: timedelta) -> timedelta:
+        if value < floor:
+            raise ValueError(f"at least {said(floor)} ({why}), got {said(value)}")
+        return value
+
+    return check
+
+
+def _at_most(ceiling: timedelta, why: str) -> Callable[[timedelta], timedelta]:
+    def check(value: timedelta) -> timedelta:
+        if value > ceiling:
+            raise ValueError(f"at most {said(ceiling)} ({why}), got {said(value)}")
+        return value
+
+    return check
+
+
+def said(value: timedelta) -> str:
+    """A duration as the config writes it: 2m, 1h, 90d (exact), else seconds."""
+    seconds = value.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+MAX_DURATION = timedelta(days=3650)  # beyond this a duration is a typo, and timedelta itself overflows later
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+# A job's period: a smaller one floods the log and the store (4,328 log lines in 8 s at "1ms").
+Interval = Annotated[timedelta, BeforeValidator(parse_duration),
+                     AfterValidator(_at_least(timedelta(seconds=1), "a job cannot usefully run more often"))]
+# How far back a count looks: the store keeps bounces for `retention`, a window past a year is a typo.
+Window = Annotated[timedelta, BeforeValidator(parse_duration),
+                   AfterValidator(_at_most(timedelta(days=366), "a window past a year is surely a typo"))]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # What a secret pasted where its variable's name belongs looks like: Slack tokens, long hex keys.
@@ -85,7 +122,7 @@ class MailboxSettings(_Section):
     name: str
     # IMAP source
     host: str = ""
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     security: Literal["tls", "starttls", "plain"] = "tls"
     ca_file: str = ""
     username: str = ""
@@ -104,6 +141,14 @@ class MailboxSettings(_Section):
     # both
     max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=4096)
 
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, path: str) -> str:
+        if path and not os.access(Path(path).expanduser(), os.R_OK):
+            why = "does not exist" if not Path(path).expanduser().exists() else "is not readable"
+            raise ValueError(f"{path!r} {why}")
+        return path
+
     @field_validator("folders")
     @classmethod
     def _some_folder(cls, folders: tuple[str, ...]) -> tuple[str, ...]:
@@ -121,11 +166,11 @@ class MailboxSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    scan_interval: Duration = timedelta(minutes=2)
-    recheck_interval: Duration = timedelta(minutes=15)
-    reputation_interval: Duration = timedelta(hours=1)
+    scan_interval: Interval = timedelta(minutes=2)
+    recheck_interval: Interval = timedelta(minutes=15)
+    reputation_interval: Interval = timedelta(hours=1)
     retention: Duration = timedelta(days=90)
-    deliver_interval: Duration = timedelta(seconds=5)
+    deliver_interval: Interval = timedelta(seconds=5)
 
 
 class MonitorSettings(_Section):
@@ -133,9 +178,9 @@ class MonitorSettings(_Section):
     sending_ips: tuple[str, ...] = ()
     sending_hosts: tuple[str, ...] = ()
     dkim_domains: tuple[str, ...] = ()
-    window: Duration = timedelta(hours=1)
+    window: Window = timedelta(hours=1)
     alert_bounces: int = Field(default=50, ge=1)
-    resolve_after: Duration = timedelta(hours=2)
+    resolve_after: Window = timedelta(hours=2)
     baseline_days: int = Field(default=7, ge=0, le=60)
     baseline_factor: float = Field(default=3.0, ge=1.0)
     grew_factor: float = Field(default=1.5, gt=1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,52 @@ def test_check_of_a_private_ip_needs_no_dns_and_is_never_clean(tmp_path: Path) -
     text = run_cli("check", "--config", str(config), "::1")
     assert text.returncode == 0 and text.stdout.splitlines()[1:3] == [
         "could not tell, because:", "  - ::1 is not a public address: blocklists do not list it (loopback)"]
+
+
+def test_config_mistakes_fail_at_start_in_one_line_naming_the_key(tmp_path: Path) -> None:
+    """What used to crash with a traceback, be accepted and fail late, or flood the log (issue 14)."""
+    cases = {
+        '[monitor]\nwindow = "9999999999d"\n': "[monitor] window: '9999999999d' is longer than 10 years",
+        "[monitor]\nwindow = 1e300\n": "[monitor] window: 1e+300 is longer than 10 years",
+        '[schedule]\nscan_interval = "1ms"\n': "[schedule] scan_interval: at least 1s",
+        '[[mailboxes]]\nname = "pm"\nhost = "imap.example.com"\nport = 99999\n': "[[mailboxes]] 'pm' port",
+        '[[mailboxes]]\nname = "pm"\nhost = "imap.example.com"\nport = -1\n': "[[mailboxes]] 'pm' port",
+        f'[[mailboxes]]\nname = "pm"\nhost = "imap.example.com"\nca_file = "{tmp_path}/no.pem"\n':
+            f"[[mailboxes]] 'pm' ca_file: '{tmp_path}/no.pem' does not exist",
+    }
+    config = tmp_path / "bad.toml"
+    for text, said in cases.items():
+        config.write_text(text)
+        result = run_cli("scan", "--once", "--config", str(config))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, (text, result.stderr)
+        assert said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unset_secret_variable_is_named_before_anything_connects(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/b.db"\n[[mailboxes]]\nname = "pm"\n'
+                      'host = "192.0.2.1"\nusername = "pm"\npassword_env = "PM_PASSWORD"\n'
+                      '[dns]\nspamhaus_dqs_key_env = "DQS_KEY"\n')
+    env = {"PATH": "/usr/bin:/bin"}
+    scan = run_cli("scan", "--once", "--config", str(config), env=env)
+    assert scan.returncode == 2 and scan.stderr.count("\n") == 1
+    assert "[[mailboxes]] 'pm' password_env: environment variable PM_PASSWORD is not set" in scan.stderr
+    assert "DQS_KEY" not in scan.stderr, "scan does not query the blacklists"
+    run = run_cli("run", "--config", str(config), env=env)
+    assert run.returncode == 2 and "PM_PASSWORD is not set" in run.stderr and "DQS_KEY is not set" in run.stderr
+    checked = run_cli("config", "check", "--config", str(config), env={**env, "PM_PASSWORD": "secret-value"})
+    assert checked.returncode == 2
+    assert "[dns] spamhaus_dqs_key_env: environment variable DQS_KEY is not set" in checked.stderr
+    shown = json.loads(checked.stdout)
+    assert shown["environment"]["PM_PASSWORD"] == "set" and shown["environment"]["DQS_KEY"] == "not set"
+    assert "secret-value" not in checked.stdout + checked.stderr
+    assert shown["schedule"]["scan_interval"] == "2m" and shown["mailboxes"][0]["port"] is None
+
+
+def test_config_check_hides_the_database_password_and_passes_a_good_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\nurl = "postgresql+psycopg://bc:hunter2@db.example/bc"\n')
+    checked = run_cli("config", "check", "--config", str(config), env={"PATH": "/usr/bin:/bin"})
+    assert checked.returncode == 0 and checked.stderr.strip().endswith(": OK")
+    assert "hunter2" not in checked.stdout
+    assert json.loads(checked.stdout)["storage"]["url"].endswith(":***@db.example/bc")
