@@ -6,11 +6,10 @@ Exit status: 0 success, 2 bad usage or bad config (one line on stderr), 1 failur
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from bot import __version__, preflight, redact
+from bot import __version__, logs, preflight
 from bot.config import Settings, environ, load_settings, resolve_config_path
 from bot.errors import BounceCheckError, ConfigError, UsageError
 
@@ -64,11 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(explicit: str | None, *, required: bool) -> Settings:
+def _settings(args: argparse.Namespace, explicit: str | None, *, required: bool) -> Settings:
+    """The config, and logging set up as it says (`run` logs at its level; the terminal commands print
+    their answer on stdout and log only what went wrong, unless -v)."""
     path = resolve_config_path(explicit, environ())
-    if not required and not explicit and not path.exists():
-        return Settings()
-    return load_settings(path)
+    settings = Settings() if not required and not explicit and not path.exists() else load_settings(path)
+    logs.setup(settings.logging, verbose=args.verbose, floor=None if args.command == "run" else "warning")
+    return settings
+
+
+def _defaults(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    logs.setup(settings.logging, verbose=args.verbose, floor="warning")
+    return settings
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -76,39 +83,40 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "parse":
         from bot.parse_command import run_parse
 
-        settings = _settings(args.config, required=False) if args.config else Settings()
+        settings = _settings(args, args.config, required=False) if args.config else _defaults(args)
         return run_parse(args.paths, as_json=args.json, settings=settings, out=sys.stdout)
     if args.command == "check":
-        settings = _settings(args.config, required=False)
+        settings = _settings(args, args.config, required=False)
         preflight.require(settings, environ(), ["check"])
         from bot.reputation.command import run_check
 
         return run_check(args.target, as_json=args.json, settings=settings, out=sys.stdout)
     if args.command == "scan":
-        settings = _settings(args.config, required=True)
+        settings = _settings(args, args.config, required=True)
         preflight.require(settings, environ(), ["scan"])
         from bot.scan import run_scan
 
         return run_scan(settings, once=args.once, as_json=args.json, out=sys.stdout)
     if args.command == "run":
-        settings = _settings(args.config, required=True)
+        settings = _settings(args, args.config, required=True)
         preflight.require(settings, environ(), ["run"])
         from bot.runner import run_bot
 
         return run_bot(settings)
     if args.command == "outbox":
-        settings = _settings(args.config, required=True)
+        settings = _settings(args, args.config, required=True)
         from bot.outbox_command import run_outbox
 
         return run_outbox(settings, args.action, args.ids, as_json=args.json, out=sys.stdout)
     if args.command == "config":
-        settings = _settings(args.config_file, required=False)
+        settings = _settings(args, args.config_file, required=False)
         from bot.config_command import run_config_check
 
         return run_config_check(settings, environ(), out=sys.stdout, err=sys.stderr)
     if args.command == "demo":
         from pathlib import Path
 
+        _defaults(args)
         from bot.demo import run_demo
 
         return run_demo(out=sys.stdout, offline=args.offline, nameservers=args.dns_server,
@@ -122,11 +130,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    redact.install()
     try:
         return _dispatch(args)
     except (ConfigError, UsageError) as exc:

@@ -259,8 +259,14 @@ class SlackSettings(_Section):
         return url if url.endswith("/") else url + "/"
 
 
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = "text"  # json: one object per line, for a log shipper
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
+    logging: LoggingSettings = LoggingSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
     schedule: ScheduleSettings = ScheduleSettings()
     monitor: MonitorSettings = MonitorSettings()

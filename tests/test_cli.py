@@ -105,3 +105,31 @@ def test_config_check_hides_the_database_password_and_passes_a_good_config(tmp_p
     assert checked.returncode == 0 and checked.stderr.strip().endswith(": OK")
     assert "hunter2" not in checked.stdout
     assert json.loads(checked.stdout)["storage"]["url"].endswith(":***@db.example/bc")
+
+
+def test_json_logs_are_one_object_per_line_with_time_level_and_what_they_are_about(tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/b.db"\n[logging]\nformat = "json"\n'
+                      f'[[mailboxes]]\nname = "local"\npath = "{maildir}"\n[monitor]\ndomains = ["example.com"]\n'
+                      '[dns]\nnameservers = ["127.0.0.1:9"]\ntimeout = "0.2s"\n')
+    result = run_cli("-v", "scan", "--once", "--config", str(config))
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert {line["level"] for line in lines} <= {"debug", "info", "warning", "error"}
+    assert all(line["time"].endswith("Z") for line in lines)
+    scanned = [line for line in lines if "new messages" in line["message"] or line.get("mailbox")]
+    assert not scanned or all(line.get("mailbox") == "local" for line in scanned)
+
+
+def test_a_failing_mailbox_logs_one_json_line_naming_it(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/b.db"\n[logging]\nformat = "json"\n'
+                      f'[[mailboxes]]\nname = "gone"\npath = "{tmp_path}/nowhere"\n')
+    result = run_cli("scan", "--once", "--config", str(config))
+    errors = [json.loads(line) for line in result.stderr.splitlines()]
+    assert result.returncode == 1 and len(errors) == 1, result.stderr
+    assert errors[0]["level"] == "error" and errors[0]["mailbox"] == "gone" and "does not exist" in errors[0]["message"]
+    assert "traceback" not in errors[0]

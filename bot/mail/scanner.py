@@ -173,7 +173,8 @@ def _scan_claimed_folder(source: MailSource, box: MailboxSettings, folder: str,
 
     if not claim():
         holder = lease_holder(ctx.engine, box.name, folder) or "another process"
-        log.warning("mailbox %r folder %r: being scanned by %s; skipped", box.name, folder, holder)
+        log.warning("mailbox %r folder %r: being scanned by %s; skipped", box.name, folder, holder,
+                    extra={"mailbox": box.name, "folder": folder})
         return FolderResult(mailbox=box.name, folder=folder, skipped=holder), None
     try:
         return _scan_folder_with_retries(source, box, folder, ctx, claim)
@@ -232,7 +233,7 @@ def read_folder(source: MailSource, box: MailboxSettings, folder: str, ctx: Scan
                                  messages=()), ctx.domains)
     if tally.messages:
         log.info("mailbox %r folder %r: %d new messages, %d bounces", box.name, folder, tally.messages,
-                 tally.bounces)
+                 tally.bounces, extra={"mailbox": box.name, "folder": folder})
     return tally
 
 
@@ -310,7 +311,7 @@ class _Tally:
 
 def _failed(box: MailboxSettings, folder: str, exc: BounceCheckError, ctx: ScanContext,
             tally: _Tally | None = None) -> FolderResult:
-    log.error("%s", exc)
+    log.error("%s", exc, extra={"mailbox": box.name, "folder": folder})
     record_error(ctx.engine, box.name, folder, str(exc), ctx.clock())
     tally = tally or _Tally()
     return FolderResult(mailbox=box.name, folder=folder, new_messages=tally.messages, bounces=tally.bounces,

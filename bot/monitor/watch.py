@@ -89,7 +89,7 @@ def _check_and_store(engine: Engine, settings: Settings, domain: str, now: datet
     try:
         result = _check(engine, settings, domain, now, check)
     except BounceCheckError as exc:
-        log.warning("reputation check of %s failed: %s", domain, exc)
+        log.warning("reputation check of %s failed: %s", domain, exc, extra={"domain": domain})
         with engine.begin() as conn:  # so no surface keeps showing the last result as current
             incidents_store.save_failed_check(conn, domain, now, str(exc))
         return domain, frozenset(), f"{domain}: {exc}"

@@ -107,7 +107,7 @@ class OutboxDelivery:
 
     def _dead(self, row: Claimed, now: datetime, error: str) -> str:
         log.error("outbox row %d (%s) is a dead letter: %s. Fix the cause, then `bouncecheck outbox retry %d`",
-                  row.id, row.dedupe_key, error, row.id)
+                  row.id, row.dedupe_key, error, row.id, extra={"incident": row.incident_id})
         outbox_store.dead(self._engine, row, now, error=error)
         return "dead"
 

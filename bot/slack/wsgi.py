@@ -95,10 +95,12 @@ def create_app(settings: Settings | None = None) -> WSGIApplication:
 
     Loads the config ($BOUNCECHECK_CONFIG, ./config.toml) and starts the bot.
     """
+    from bot import logs
     from bot.config import environ, load_settings, resolve_config_path
     from bot.runner import start_bot
 
     settings = settings or load_settings(resolve_config_path(None, environ()))
+    logs.setup(settings.logging)  # the server started us, not the CLI: nobody else set logging up
     bot = start_bot(settings, environ(), http=True)
     if bot.app is None:
         raise RuntimeError("HTTP mode needs [slack] channel and the bot token environment variable")
