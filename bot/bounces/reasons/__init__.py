@@ -214,6 +214,8 @@ CLASS_FALLBACK: Mapping[str, Reason] = MappingProxyType(
     }
 )
 SYNTAX_REPLY_CODES: frozenset[str] = frozenset({"500", "501", "502", "503", "504"})
+# RFC 7504's "521 Host does not accept mail" and "556 Domain does not accept mail" (Sisimai's notaccept.rb)
+NOTACCEPT_REPLY_CODES: frozenset[str] = frozenset({"521", "556"})
 
 
 # "... at a rate that 550-5.2.1 prevents ...": the codes repeated on continuation lines
@@ -267,6 +269,8 @@ def _second_pass(facts: Facts, by_status: Reason | None, said: Said) -> Reason |
     for reason in SECOND_PASS:
         if said(reason):
             return reason
+    if facts.reply_code in NOTACCEPT_REPLY_CODES:
+        return R.NOTACCEPT
     if by_status is not None:
         return by_status
     fallback = CLASS_FALLBACK.get((facts.status or "")[:3])

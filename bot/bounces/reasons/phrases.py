@@ -192,6 +192,7 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "no mx record",
                 "unrouteable mail domain",
             ),
+            pairs=(("553 ", " does not exist"),),  # "553 example.net does not exist"
             unless=("host not found, try again",),
         ),
         R.HASMOVED: Phrases(
@@ -421,6 +422,9 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "you are not allowed to connect",
                 "you are sending spam",
                 "your email address has been blacklisted",
+                "bad sender ip address",
+                "extreme bad ip profile",
+                "no matches to nameserver query",
                 # Orange: 421 ... ME Service refuse. Veuillez essayer plus tard. Service refused, please try later.
                 "service refused, please try later",
                 # Yahoo: 554 INVALID IP FOR SENDING MAIL OF DOMAIN
@@ -497,6 +501,9 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 ("messages from ", " temporarily deferred due to user complaints"),  # Yahoo
                 ("the ", " is blacklisted"),
                 ("the email ", " is blacklisted"),
+                ("(", ":blocked)"),  # "(a@example.org:blocked)"
+                ("refused to talk to me: ", " blocked"),  # "host mx.example.org refused to talk to me: 554 blocked"
+                ("is in an ", "rbl on "),
             ),
         ),
         R.SPAMDETECTED: Phrases(
@@ -825,6 +832,19 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "network is unreachable",
                 "connection refused",
                 "lost connection with",
+                # OpenSMTPD
+                "address family mismatch on destination mxs",
+                "all routes to destination blocked",
+                "bad dns lookup error code",
+                "could not retrieve source address",
+                "network error on destination mxs",
+                "temporary failure in mx lookup",
+                "exceeded maximum hop count",  # Courier
+                "could not contact dns servers",
+                "establish an smtp connection",
+                "host name lookup failure",
+                "listed as a best-preference mx",
+                "no relevant answers",
             )
         ),
         R.EXPIRED: Phrases(
@@ -921,7 +941,11 @@ PHRASES: Mapping[Reason, Phrases] = MappingProxyType(
                 "smtp protocol returned a permanent error",
                 "null mx",
                 "does not accept mail",
-            )
+                "destination seem to reject all mails",  # OpenSMTPD
+                "mx or srv record indicated no smtp ",  # Exim
+                "no host found for existing smtp ",  # Exim
+            ),
+            pairs=(("no mx ", "found for "),),  # OpenSMTPD: "No MX found for domain"
         ),
         R.MAILERERROR: Phrases(
             contains=(

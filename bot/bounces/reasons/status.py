@@ -27,10 +27,12 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "4.3.5": R.SYSTEMERROR,
         "4.4.1": R.EXPIRED,
         "4.4.2": R.NETWORKERROR,
+        "4.4.3": R.SYSTEMERROR,  # directory server failure
         "4.4.4": R.NETWORKERROR,
-        "4.4.5": R.TOOMANYCONN,
+        "4.4.5": R.SYSTEMFULL,  # mail system congestion
         "4.4.6": R.NETWORKERROR,
         "4.4.7": R.EXPIRED,
+        "4.4.8": R.NETWORKERROR,  # retry on IPv4
         "4.5.3": R.SYSTEMERROR,
         "4.5.5": R.SYSTEMERROR,
         "4.6.0": R.CONTENTERROR,
@@ -45,6 +47,8 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "4.7.15": R.SECURITYERROR,
         "4.7.16": R.MESGTOOBIG,
         "4.7.24": R.AUTHFAILURE,
+        "4.7.25": R.REQUIREPTR,
+        "4.7.26": R.AUTHFAILURE,  # must pass either SPF or DKIM
         "5.1.0": R.USERUNKNOWN,
         "5.1.1": R.USERUNKNOWN,
         "5.1.2": R.HOSTUNKNOWN,
@@ -69,10 +73,11 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "5.4.0": R.NETWORKERROR,
         "5.4.4": R.HOSTUNKNOWN,  # unable to route: Sisimai's mapping ("550 5.4.4 Invalid domain")
         "5.4.3": R.SYSTEMERROR,
+        "5.5.2": R.SYNTAXERROR,  # the server cannot BASE64-decode an AUTH response
         "5.5.3": R.TOOMANYCONN,
         "5.5.4": R.SYSTEMERROR,
         "5.5.5": R.SYSTEMERROR,
-        "5.5.6": R.SECURITYERROR,
+        "5.5.6": R.SYNTAXERROR,  # AUTH exchange line too long
         "5.6.0": R.CONTENTERROR,
         "5.6.1": R.CONTENTERROR,
         "5.6.2": R.CONTENTERROR,
@@ -84,7 +89,7 @@ STATUS_REASONS: Mapping[str, Reason] = MappingProxyType(
         "5.6.9": R.CONTENTERROR,
         "5.7.0": R.SECURITYERROR,
         "5.7.1": R.SECURITYERROR,
-        "5.7.2": R.BLOCKED,
+        "5.7.2": R.SECURITYERROR,
         "5.7.3": R.SECURITYERROR,
         "5.7.4": R.SECURITYERROR,
         "5.7.5": R.SECURITYERROR,

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from bot.bounces.reasons.receivers import (
     apple,
+    cloudflare,
     cox,
     facebook,
+    franceptt,
     godaddy,
     google,
     iua,
@@ -24,6 +26,7 @@ from bot.bounces.reasons.receivers import (
     spectrum,
     tencent,
     yahoo,
+    zoho,
 )
 from bot.bounces.reasons.receivers.base import Codes, Receiver, Rule
 
@@ -46,6 +49,9 @@ RECEIVERS: tuple[Receiver, ...] = (
     nttdocomo.RECEIVER,
     iua.RECEIVER,
     mailru.RECEIVER,
+    franceptt.RECEIVER,
+    cloudflare.RECEIVER,
+    zoho.RECEIVER,
 )
 
 _HOSTS = tuple(host for receiver in RECEIVERS for host in receiver.hosts)
