@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test test-fast lint install install-test clean
+
+# The pure core: parsing, classifying, rendering, the state machine, config. No server, under 30 s.
+FAST_TESTS := tests/bounces tests/blocklists tests/monitor/test_incidents.py tests/monitor/test_diagnosis.py \
+	tests/monitor/test_notify.py tests/slack/test_blocks.py tests/slack/test_inert.py tests/slack/test_door.py \
+	tests/store/test_event_codec.py tests/test_config.py tests/test_redact.py tests/reputation/test_zones.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +24,12 @@ demo: install
 	$(BIN)/bouncecheck demo
 
 test: install-test
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+test-fast: install-test
+	$(BIN)/python -m pytest -q $(FAST_TESTS)
 
 lint: install-test
 	$(BIN)/ruff check bot tests bench
