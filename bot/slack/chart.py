@@ -1,24 +1,32 @@
 """A PNG chart of a domain's bounces over time, posted in the incident thread on open and resolve.
 
-Pure: counts in, PNG bytes out (matplotlib's Agg backend, no display needed).
+Pure: counts in, PNG bytes out (matplotlib's Agg backend, no display needed). matplotlib is the
+optional extra `bouncecheck[charts]` (170 MB of the install): without it `available()` is False, the
+notifier posts a line saying where the chart would be, and nothing imports it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Sequence
 from datetime import datetime
 
-import matplotlib
+INSTALL_HINT = "pip install 'bouncecheck[charts]'"
 
-matplotlib.use("Agg")
 
-from matplotlib import dates
-from matplotlib.figure import Figure
+def available() -> bool:
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def bounce_chart(points: Sequence[tuple[datetime, int]], *, domain: str, threshold: int, title: str = "") -> bytes:
     """Bounces in the sliding window over time, against the alert threshold; `points` are (time, count)."""
+    import matplotlib  # late: a second of import time, paid only when a chart is drawn
+
+    matplotlib.use("Agg")
+    from matplotlib import dates
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 3), dpi=100)
     axes = figure.add_subplot()
     if points:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from bot.config import DNSSettings
 from bot.models import CauseChanged, Delisted, EventKind, Grew, Incident, IncidentEvent, IncidentState, Listed, Listing
 from bot.reputation.zones import build_catalogue
-from bot.slack import blocks
+from bot.slack import blocks, chart
 from bot.store.outbox_store import Action, OutboxRow, enqueue
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class SlackNotifier:
         window: timedelta,
         clock: Callable[[], datetime],
         delist_urls: DelistUrls = _no_delist_urls,
-        charts: bool = True,
+        charts: bool | None = None,  # None: when matplotlib is installed (bouncecheck[charts])
         on_enqueue: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
@@ -69,7 +69,8 @@ class SlackNotifier:
         self._window = window
         self._clock = clock
         self._delist_urls = delist_urls
-        self._charts = charts
+        self._charts = chart.available() if charts is None else charts
+        self._say_no_chart = charts is None and not self._charts
         self._on_enqueue = on_enqueue
 
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
@@ -158,6 +159,11 @@ class SlackNotifier:
             payload["reply_broadcast"] = event.kind is EventKind.RESOLVED
             rows.append(OutboxRow(dedupe_key=key, incident_id=incident.id, action=Action.POST_THREAD, channel=None,
                                   payload=payload))
+        if self._say_no_chart and event.kind is EventKind.OPENED:
+            rows.append(OutboxRow(dedupe_key=f"{key}:no-chart", incident_id=incident.id, action=Action.POST_THREAD,
+                                  channel=None, payload=blocks.notice(
+                                      f"📊 A chart of the bounces would be here: this install has no matplotlib "
+                                      f"(`{chart.INSTALL_HINT}`).").payload()))
         if self._charts and event.kind in (EventKind.OPENED, EventKind.RESOLVED):
             rows.append(
                 OutboxRow(

@@ -386,3 +386,18 @@ def test_a_429_waits_what_slack_asked_for_in_the_outbox_not_in_a_sleeping_thread
     assert deliver_outbox(engine, gateway, clock()).delivered >= 2
     assert len(slack.of("conversations.history")) == 0, "a 429 surely posted nothing: no lookup before the retry"
     assert len([c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]) == 1
+
+
+def test_without_matplotlib_the_thread_says_where_the_chart_would_be(
+    engine: Engine, slack: SlackStandIn, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.slack import chart
+
+    monkeypatch.setattr(chart, "available", lambda: False)  # an install without bouncecheck[charts]
+    gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
+    notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock)
+    incident = store_incident(engine, card=None)
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    deliver_outbox(engine, gateway, clock())
+    assert not slack.of("files.getUploadURLExternal")
+    assert any("A chart of the bounces would be here" in t and "bouncecheck[charts]" in t for t in thread_texts(slack))
