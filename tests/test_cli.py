@@ -133,3 +133,11 @@ def test_a_failing_mailbox_logs_one_json_line_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1 and len(errors) == 1, result.stderr
     assert errors[0]["level"] == "error" and errors[0]["mailbox"] == "gone" and "does not exist" in errors[0]["message"]
     assert "traceback" not in errors[0]
+
+
+def test_the_check_path_loads_nothing_heavy_before_its_first_query() -> None:
+    """`bouncecheck check` starts in a third of a second: the charts, checkdmarc and the store load late."""
+    probe = ("import sys; from bot import cli; from bot.reputation import command, check; "
+             "print(','.join(m for m in ('matplotlib', 'checkdmarc', 'sqlalchemy', 'slack_bolt') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout

@@ -2,7 +2,7 @@
 
 SPF facts come from targets.py's walk, the same walk that finds the sending IPs (why it is ours
 and not checkdmarc's: see targets.py). The DMARC record is fetched through our resolver and read
-with checkdmarc's parser (`parse_dmarc_record`), given `Resolver.sync_resolver()` so the few
+with checkdmarc's parser (`parse_dmarc_record`, imported only then), given `Resolver.sync_resolver()` so the few
 lookups it makes (the rua domains' MX) use `[dns]` too; it runs in a thread beside the other
 lookups. A record that could not be looked up (SERVFAIL, timeout, a resolver at fault) is told
 apart from one that is not published, and gets no advice. `advise()` is pure. Called by check.py.
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-import checkdmarc.dmarc
 import dns.exception
-from checkdmarc.utils import get_base_domain
+from publicsuffixlist import PublicSuffixList
 
 from bot.models import Posture
 from bot.reputation.resolver import Resolver
@@ -40,7 +40,7 @@ def _is_dmarc(text: str) -> bool:
 
 async def fetch_dmarc(resolver: Resolver, domain: str) -> Dmarc:
     """The record at `_dmarc.<domain>`, else the organizational domain's (both asked at once), unparsed."""
-    base = get_base_domain(domain) or domain
+    base = _suffixes().privatesuffix(domain) or domain
     names = list(dict.fromkeys((domain, base)))
     lookups = await asyncio.gather(*(resolver.query(f"_dmarc.{name}", "TXT") for name in names))
     for name, lookup in zip(names, lookups, strict=True):
@@ -64,7 +64,17 @@ async def check_dmarc(resolver: Resolver, domain: str) -> Dmarc:
     return await asyncio.to_thread(_parse_dmarc, resolver, found.record, found.location)
 
 
+@cache
+def _suffixes() -> PublicSuffixList:
+    """The public suffix list (what checkdmarc's base domain reads), loaded once."""
+    return PublicSuffixList()
+
+
 def _parse_dmarc(resolver: Resolver, record: str, location: str) -> Dmarc:
+    # checkdmarc (cryptography, requests, BIMI…) costs 0.16 s to import: only once a record is there
+    # to read, in this thread, never before a check's first query.
+    import checkdmarc.dmarc
+
     try:
         parsed: dict[str, Any] = dict(checkdmarc.dmarc.parse_dmarc_record(
             record, location, resolver=resolver.sync_resolver(), timeout=resolver.timeout, retries=0))
