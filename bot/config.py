@@ -264,9 +264,15 @@ class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class MetricsSettings(_Section):
+    port: int = Field(default=0, ge=0, le=65535)  # Socket Mode and `scan`: a /metrics listener; 0 is off
+    host: str = "127.0.0.1"
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
     schedule: ScheduleSettings = ScheduleSettings()
     monitor: MonitorSettings = MonitorSettings()

@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.config import Settings, environ, secret
 from bot.errors import ConfigError
 from bot.jobs import Scan, build_scheduler, utc_now
@@ -138,6 +139,9 @@ def start_bot(
     scheduler = build_scheduler(
         settings, engine, notifier, deliver=deliver, clock=clock, scan=scan, check=check, env=env
     )
+    metrics.watch_store(engine, settings, clock)  # /metrics reads the store's gauges at each scrape
+    if not http:
+        metrics.serve(settings)  # Socket Mode has no web server of its own: [metrics] port, when set
     heartbeat = Heartbeat(engine)  # keeps this process's folder and post leases while it lives
     heartbeat.start()
     scheduler.start()

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
+from bot import metrics
 from bot.config import Settings, environ
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
 from bot.monitor.learning import learn_missing
@@ -53,6 +54,9 @@ def run_scan(settings: Settings, *, once: bool, as_json: bool, out: TextIO) -> i
     engine = open_engine(settings.storage.url)
     try:
         ctx = ScanContext.from_settings(settings, engine, environ())
+        if not once:  # a long-running scan can be scraped on [metrics] port
+            metrics.watch_store(engine, settings, ctx.clock)
+            metrics.serve(settings)
         with Heartbeat(engine, owner=ctx.owner):  # a long first scan keeps its folder leases
             if once:
                 return _report(scan_once(settings, ctx), settings, as_json=as_json, out=out)

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from bot import metrics
 from bot.config import MailboxSettings, Settings
 from bot.errors import BounceCheckError, ConfigError, MailboxAuthError, MailboxTLSError, MailboxUnavailable
 from bot.mail.source import Cursor, MailSource, RawMessage, content_hash
@@ -176,10 +177,15 @@ def _scan_claimed_folder(source: MailSource, box: MailboxSettings, folder: str,
         log.warning("mailbox %r folder %r: being scanned by %s; skipped", box.name, folder, holder,
                     extra={"mailbox": box.name, "folder": folder})
         return FolderResult(mailbox=box.name, folder=folder, skipped=holder), None
+    started = time.monotonic()
     try:
-        return _scan_folder_with_retries(source, box, folder, ctx, claim)
+        result, mailbox_down = _scan_folder_with_retries(source, box, folder, ctx, claim)
     finally:
         release_folder(ctx.engine, box.name, folder, owner)
+        metrics.SCAN_SECONDS.labels(box.name).observe(time.monotonic() - started)
+    if result.errors:
+        metrics.SCAN_FAILURES.labels(box.name).inc()
+    return result, mailbox_down
 
 
 def _scan_folder_with_retries(source: MailSource, box: MailboxSettings, folder: str, ctx: ScanContext,
@@ -221,6 +227,7 @@ def read_folder(source: MailSource, box: MailboxSettings, folder: str, ctx: Scan
         batch = Batch(mailbox=box.name, folder=folder, uidvalidity=pending.uidvalidity, last_uid=last_uid,
                       scanned_at=ctx.clock(), messages=_new_messages(fetched, box, folder, ctx))
         saved = save_batch(ctx.engine, batch, ctx.domains)
+        metrics.count_messages(box.name, [message.report for message in batch.messages])
         tally.messages += saved.messages
         tally.bounces += saved.bounces
         if box.archive_folder and saved.bounce_uids:

@@ -33,6 +33,7 @@ import dns.resolver
 
 from bot.config import DNSSettings
 from bot.errors import DNSError
+from bot.metrics import DNS_LOOKUPS
 
 CACHE_SIZE = 10_000
 RESEND_SECONDS = 1.0  # an unanswered UDP query is sent again this often, so a lost packet is retried
@@ -244,6 +245,7 @@ class Resolver:
         if zone is not None:
             await self.limiter.acquire(zone)
         lookup = await self._resolve(name, rdtype)
+        DNS_LOOKUPS.labels(lookup.status.value).inc()
         if lookup.status in (LookupStatus.ANSWER, LookupStatus.NXDOMAIN, LookupStatus.NODATA):
             self._remember(key, lookup)
         return lookup

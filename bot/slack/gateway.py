@@ -25,6 +25,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.metrics import count_slack_error
+
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "bouncecheck_outbox"
@@ -59,7 +61,14 @@ class SlackFailure(Exception):
 
 
 def classify(exc: BaseException) -> SlackFailure:
-    """A slack_sdk or network exception as a `SlackFailure`."""
+    """A slack_sdk or network exception as a `SlackFailure`, counted in the metrics."""
+    failure = _classify(exc)
+    if not isinstance(exc, SlackFailure):
+        count_slack_error(failure.kind.value, failure.error if failure.status else "network")
+    return failure
+
+
+def _classify(exc: BaseException) -> SlackFailure:
     if isinstance(exc, SlackFailure):
         return exc
     if isinstance(exc, SlackApiError):

@@ -2,6 +2,7 @@
 
     POST /slack/events   slash commands, button clicks and events, verified by signature (401 if not)
     GET  /healthz        JSON {"status", "problems"}: 200 when all is well, 503 when degraded or down
+    GET  /metrics        Prometheus text format (bot/metrics.py)
 
 `create_app()` also starts the bot's scheduler in-process (bot.runner.start_bot).
 """
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 
 def make_wsgi(app: App, health: Callable[[], Health | bool], *,
@@ -65,6 +67,12 @@ def make_wsgi(app: App, health: Callable[[], Health | bool], *,
                 "200 OK" if found.http_status == 200 else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
+            return [body]
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            from bot import metrics
+
+            body = metrics.exposition()
+            start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
             return [body]
         if environ.get("PATH_INFO") == EVENTS_PATH:
             return events(environ, start_response)

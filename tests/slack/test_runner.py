@@ -122,6 +122,12 @@ def test_http_mode_serves_healthz_commands_and_stops_cleanly(tmp_path: Path, sta
             url + "/slack/events", body, content_type="application/x-www-form-urlencoded", secret="wrong"
         )
         assert bad == 401
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
+            scraped = response.read().decode()
+            assert response.headers["Content-Type"].startswith("text/plain")
+        # Read from the store at the scrape (the domain has no bounces yet), and counters of this process.
+        assert "bouncecheck_outbox_pending 0.0" in scraped and "bouncecheck_outbox_dead_letters 0.0" in scraped
+        assert "# TYPE bouncecheck_slack_api_errors_total counter" in scraped
     finally:
         code, output = stop(process)
     assert code == 0, output
