@@ -69,7 +69,7 @@ def _parse(raw: bytes, *, ownership: Ownership, max_bytes: int) -> Report:
         recipients=recipients,
         original=describe_original(message, original_headers, ownership),
         cited_blocklists=cited_blocklists([r.diagnostic for r in recipients]),
-        **_own_fields(message),
+        **_own_fields(message, cut=extraction.truncated),
     )
 
 
@@ -116,13 +116,13 @@ class _OwnFields(TypedDict):
     truncated: bool
 
 
-def _own_fields(message: MessageView) -> _OwnFields:
-    """The bounce's own Message-ID, Subject and Date."""
+def _own_fields(message: MessageView, *, cut: bool = False) -> _OwnFields:
+    """The bounce's own Message-ID, Subject and Date; truncated when a read cap or the detector's (`cut`) applied."""
     return _OwnFields(
         message_id=message.header("message-id") or None,
         subject=message.subject or None,
         date=_date(message.header("date")),
-        truncated=message.truncated,
+        truncated=message.truncated or cut,
     )
 
 

@@ -15,7 +15,9 @@ SAMPLES = [p.read_bytes() for p in FIXTURES]
 OURS = Ownership(domains=("example.com",), sending_ips=("203.0.113.10",))
 NASTY = [b"\r", b"\n", b"\x00", b"\xff", b"=?", b"?=", b"--", b":", b";", b"\"", b"=?utf-8?b?", b"Content-Type: ",
          b"boundary=", b"\n\n", b"multipart/report", b"message/rfc822", b"Final-Recipient: rfc822; ",
-         b"Status: 5.", b"\xe3\x81\x82", b"\x1b$B", b"Content-Transfer-Encoding: base64\n"]
+         b"Status: 5.", b"\xe3\x81\x82", b"\x1b$B", b"Content-Transfer-Encoding: base64\n",
+         # the runs that made a pattern quadratic (tests/bounces/test_detectors.py REWRITES)
+         b"\n" * 64, b"<" * 64, b"-" * 64, b"\t" * 64, b"ab@c." * 16]
 
 
 @st.composite

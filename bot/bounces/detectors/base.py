@@ -47,6 +47,7 @@ class Extraction:
     # format-specific way (e.g. after "------ This is a copy of the message, including all the
     # headers. ------"); None lets bot.bounces.message's generic search decide.
     original_headers: str | None = None
+    truncated: bool = False  # a cap of the detector's own stopped its reading: the list may be incomplete
 
 
 @runtime_checkable

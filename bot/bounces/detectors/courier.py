@@ -21,7 +21,8 @@ RECIPIENT = re.compile(r"^<(?P<addr>[^>\s]+@[^>\s]+)>:\s*$")
 # "---------------------------------------------------------------------------" closes the list
 RULE = re.compile(r"^-{20,}\s*$")
 # "    mx.example.jp [192.0.2.45]:" / ">>> RCPT TO:<kijitora@example.jp>" / "<<< 550 5.1.1 User unknown"
-HOST = re.compile(r"^\s+([\w.-]+\w) \[[\d.:a-fA-F]+\]:\s*$", re.M)
+# (the indent is read from at most the blank line above and its own line, as in `gmail.RECIPIENT`)
+HOST = re.compile(r"^(?:[^\S\n]*\n[^\S\n]*|[^\S\n]+)([\w.-]+\w) \[[\d.:a-fA-F]+\]:\s*$", re.M)
 SENT = re.compile(r"^>>> (RCPT|MAIL|DATA|HELO|EHLO)\b", re.M | re.IGNORECASE)
 SAID = re.compile(r"^<<< (.+)$", re.M)
 

@@ -18,7 +18,8 @@ SUBJECTS: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (Reason.SECURITYERROR, ("Security Alert",)),
 )
 # "Duplicated Message-ID in <neko@example.co.jp>." : the list that refused the post
-LIST_ADDRESS = re.compile(r"<([^>\s]+@[^>\s]+)>")
+# (the address holds no "<": "[^>\s]+@" ran from every "<" of a long run of them to its end)
+LIST_ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
 
 class Fml:

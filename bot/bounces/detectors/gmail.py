@@ -31,7 +31,9 @@ RESPONSE = re.compile(r"^The response(?: from the remote server)? was:\s*$", re.
 # "----- Original message -----", "----- Message header follows -----"
 BOUNDARIES = ("----- Original message -----", "----- Message header follows -----")
 # "     kijitora@example.co.jp" (indented, alone on its line)
-RECIPIENT = re.compile(r"^\s+(\S+@\S+)\s*$", re.M)
+# The indent is read from at most the line above (blank) and the address line: "^\s+" let every line
+# of a run of blank lines rescan the run. An unindented address under a blank line still counts.
+RECIPIENT = re.compile(r"^(?:[^\S\n]*\n[^\S\n]*|[^\S\n]+)(?=\S+@\S)(\S++)\s*$", re.M)
 # "... rejected by the server for the recipient domain example.jp by mx.example.jp. [192.0.2.2]."
 REMOTE = re.compile(r" by ([A-Za-z0-9.-]+[A-Za-z])\. \[([\d.:a-fA-F]+)\]")
 # "550 550 5.7.1 <kijitora@example.jp>... Access denied (state 13)."

@@ -32,8 +32,9 @@ RECIPIENT = re.compile(r"^\s*(?:Recipient:\s*|Could not be delivered to:\s*)?<(?
 # "--------------------------------------------------" and the quoted original close the notice
 BOUNDARIES = ("-" * 50, "\nReceived: ", "\nContent-Type: message/rfc822")
 # "    <<< 550 5.1.1 <kijitora@example.com>... User unknown" / "    >>> RCPT TO:<kijitora@example.com>"
-SAID = re.compile(r"^\s*<<<\s*(.+)$", re.M)
-SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA)\b", re.M | re.IGNORECASE)
+# (the indent is blanks of its own line: "^\s*" let every line of a run of blank lines rescan the run)
+SAID = re.compile(r"^[^\S\n]*<<<\s*(.+)$", re.M)
+SENT = re.compile(r"^[^\S\n]*>>>\s*(RCPT|MAIL|DATA)\b", re.M | re.IGNORECASE)
 # The carriers' own words.
 MESSAGES: PhraseTable = (
     # "As their mailbox is full." (KDDI), "The user(s) account is temporarily over quota." (EZweb)

@@ -15,8 +15,10 @@ START = "Your message cannot be delivered to the following recipients:"
 # "  Recipient address: kijitora@example.org" / "  Reason: Remote SMTP server has rejected address" /
 # "  Diagnostic code: smtp;550 5.1.1 unknown or illegal alias: kijitora@example.org" /
 # "  Remote system: dns;mx.example.org (TCP|192.0.2.1|2525|192.0.2.2|25) (mx.example.org ESMTP)"
-FIELD = re.compile(r"^\s+(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.*)$",
-                   re.M)
+# The indent is read from at most the blank line above and its own line: "^\s+" let every line of a
+# run of blank lines rescan the run.
+FIELD = re.compile(r"^(?:[^\S\n]*\n[^\S\n]*|[^\S\n]+)"
+                   r"(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.*)$", re.M)
 
 
 class MessagingServer:

@@ -22,7 +22,9 @@ START = "This is the MAILER-DAEMON, please DO NOT REPLY to this"
 # "    Below is a copy of the original message:"
 BOUNDARIES = ("Below is a copy of the original message", "Below is a copy of the message")
 # "kijitora@example.jp: 550 5.1.1 <kijitora@example.jp>... User Unknown"
-RECIPIENT = re.compile(r"^(?P<addr>[^\s:]+@[^\s:]+):\s")
+# The address is the line's first run of non-blank, non-colon characters with an "@" inside it, checked
+# once by the lookahead: "[^\s:]+@[^\s:]+" tried every "@" of a long run (1.3 s on a 30 kB line).
+RECIPIENT = re.compile(r"^(?P<addr>(?=[^\s:]+@[^\s:])[^\s:]++):\s")
 # Subject: Delivery status notification: delay  (OpenSMTPD still retrying)
 DELAYED = re.compile(r"delay", re.IGNORECASE)
 

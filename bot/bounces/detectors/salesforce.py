@@ -13,7 +13,8 @@ from bot.models import Action
 
 # ">>> kijitora@example.org (Undelivered): 551 not our customer"
 # ">>> neko@example.org (Delayed): 451 4.3.0 try again later"
-RECIPIENT = re.compile(r"^\s*>>>\s*<?(?P<addr>[^\s<>()]+@[^\s<>()]+?)>?\s*\((?P<state>Undelivered|Undeliverable"
+# (the indent is blanks of its own line: "^\s*" let every line of a run of blank lines rescan the run)
+RECIPIENT = re.compile(r"^[^\S\n]*>>>\s*<?(?P<addr>[^\s<>()]+@[^\s<>()]+?)>?\s*\((?P<state>Undelivered|Undeliverable"
                        r"|Failed|Rejected|Delayed|Deferred)\)\s*:?\s*(?P<why>.*)$", re.IGNORECASE | re.MULTILINE)
 DELAYED_STATES = frozenset({"delayed", "deferred"})
 

@@ -13,8 +13,9 @@ from bot.bounces.message import MessageView
 START = "This is an automatically generated message from SendGrid"
 # "user:000000:<kijitora@example.jp> : 192.0.2.250 : mx.example.jp:[192.0.2.153] :
 #  550 5.1.1 <...>... User Unknown  in RCPT TO"
+# The address holds no "<": "[^>\s]+@" ran from every "<" of a long run of them to its end.
 LINE = re.compile(
-    r"^\S*<(?P<addr>[^>\s]+@[^>\s]+)>\s*:\s*[\d.:a-fA-F]+\s*:\s*(?P<host>[\w.-]*)(?::\[[^\]]*\])?\s*:\s*(?P<words>.+)$",
+    r"^\S*<(?P<addr>[^<>\s]+@[^<>\s]+)>\s*:\s*[\d.:a-fA-F]+\s*:\s*(?P<host>[\w.-]*)(?::\[[^\]]*\])?\s*:\s*(?P<words>.+)$",
     re.M)
 # " in RCPT TO", " in DATA" at the end of SendGrid's line
 COMMAND = re.compile(r"\bin (RCPT TO|MAIL FROM|DATA)\s*$")

@@ -30,7 +30,8 @@ from bot.models import Action, Reason
 # detector reads its end and its words.
 ADDRESSES = re.compile(r"^[^\S\n]*-{2,}\s*The following addresses? ha(?:d|s) ([\w -]+?)\s*-{2,}\s*$", re.M)
 # "   ----- Transcript of session follows -----", "   ----- Non-delivered information -----"
-SECTION = re.compile(r"^\s*-{2,}\s*([A-Z][\w -]+?)\s*-{2,}\s*$", re.M)
+# (its indent too: the match starts on the heading's line, not on the blank lines above it)
+SECTION = re.compile(r"^[^\S\n]*-{2,}\s*([A-Z][\w -]+?)\s*-{2,}\s*$", re.M)
 # "   ----- Original message follows -----", "   ----- Unsent message follows -----",
 # "   ----- Message header follows -----"
 BOUNDARIES = ("----- Original message follows", "----- Unsent message follows", "----- Message header follows",

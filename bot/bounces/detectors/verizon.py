@@ -12,7 +12,8 @@ DOMAINS = ("vtext.com", "vzwpix.com", "vzw.com")
 # "Error: Invalid user address" / "Error message below:" / "550 - Requested action not taken: no such user here"
 ERROR = re.compile(r"^Error message below:\s*\n(.+)$", re.M)
 # "  RCPT TO: kijitora@vtext.com"
-RCPT = re.compile(r"^\s*RCPT TO:\s*<?([^\s<>]+@[^\s<>]+)>?", re.M)
+# (the indent is blanks of its own line: "^\s*" let every line of a run of blank lines rescan the run)
+RCPT = re.compile(r"^[^\S\n]*RCPT TO:\s*<?([^\s<>]+@[^\s<>]+)>?", re.M)
 
 
 class Verizon:

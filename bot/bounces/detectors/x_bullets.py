@@ -11,7 +11,8 @@ from bot.bounces.message import MessageView, squeeze
 
 # "Delevery to the following recipients failed permanently:" / "   * kijitora@example.co.jp" /
 # "Technical details:" / "SMTP:RCPT host 192.0.2.233: 553 5.3.0 <kijitora@example.co.jp>... No such user here"
-BULLETS = re.compile(r"^\s*\*\s+(\S+@\S+)\s*$", re.M)
+# (the indent is blanks of its own line: "^\s*" let every line of a run of blank lines rescan the run)
+BULLETS = re.compile(r"^[^\S\n]*\*\s+(\S+@\S+)\s*$", re.M)
 TECHNICAL = "Technical details:"
 SMTP_HOST = re.compile(r"SMTP:(\w+) host ([\w.:-]+\w): (.+)")
 

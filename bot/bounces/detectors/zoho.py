@@ -13,7 +13,9 @@ from bot.models import Action, Reason
 START = "This message was created automatically by mail delivery software"
 # "kijitora@example.co.jp Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <...>... User Unknown"
 # "kijitora@example.jp Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable."
-RECIPIENT = re.compile(r"^(?P<addr>\S+@\S+)\s+(?=[\w ]*, ERROR_CODE)")
+# The address is the line's first word with an "@" inside it, checked once by the lookahead: "\S+@\S+"
+# tried every "@" of a long word (1.3 s on a 30 kB line).
+RECIPIENT = re.compile(r"^(?P<addr>(?=\S+@\S)\S++)\s++(?=[\w ]*+, ERROR_CODE)")
 # "Received: from mail.example.co.jp by mx.zohomail.com" starts the original
 STOP = re.compile(r"^(?:Received|Return-Path|From|Message-I[Dd]|Date|Subject|To|MIME-Version):")
 MESSAGES: PhraseTable = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.bounces.message.dsn import MAX_RECIPIENTS, DeliveryStatus, parse_delivery_status
+from bot.bounces.message.dsn import HOSTILE_RECIPIENTS, MAX_RECIPIENTS, DeliveryStatus, parse_delivery_status
 from bot.bounces.message.headers import (
     Headers,
     decode_bytes,
@@ -37,6 +37,7 @@ from bot.bounces.message.mime import (
 from bot.bounces.message.quoted import quoted_header_block
 
 __all__ = [
+    "HOSTILE_RECIPIENTS",
     "MAX_ORIGINAL_CHARS",
     "MAX_PARTS",
     "MAX_RECIPIENTS",

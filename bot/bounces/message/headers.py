@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 _FOLD = re.compile(r"\r?\n[ \t]+")
-_ADDRESS = re.compile(r"<?([^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+?)>?[.,;]?$")
+# A whole token, "<kijitora@example.org>," or "kijitora@example.org"; the lookahead checks its shape in one
+# pass first, so a long token of "@"s that is no address is not retried from each "@" (8 s on 30 kB).
+_ADDRESS = re.compile(r"(?=<?[^\s<>\"'(),;:]++>?[.,;]?$)<?([^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+?)>?[.,;]?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
