@@ -39,7 +39,7 @@ from bot.store.outbox_store import dead_letters, delivery_facts, revive
 from tests import mailgen
 from tests.conftest import free_port
 from tests.e2e.conftest import IMAP_PASSWORD_ENV, BotProcess, write_bot_config
-from tests.e2e.test_run_process import BOT_TOKEN, DOMAIN, FLOOD, NotingDelay, deliver, scans_done
+from tests.e2e.helpers import BOT_TOKEN, DOMAIN, FLOOD, NotingDelay, deliver, scans_done
 from tests.servers.dns import DNSServer, start_dns_server
 from tests.servers.dovecot import Dovecot, running_dovecot
 from tests.servers.slack_api import SlackStandIn

@@ -30,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import free_port
+from tests.servers.http import healthz
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import SECRET, signed_post
-from tests.slack.test_runner import healthz
 
 ROOT = Path(__file__).resolve().parent.parent
 

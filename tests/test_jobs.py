@@ -17,24 +17,10 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.errors import DNSError
 from bot.jobs import SCAN, Jobs, OpsNotices, build_scheduler
-from bot.models import Incident, IncidentEvent
 from bot.store.database import open_engine
+from tests.fakes import Recorder
 from tests.monitor.conftest import add_bounces, monitor_settings
 from tests.monitor.fakes import FakeChecker
-
-
-class Recorder:
-    """A Notifier that remembers what it was told."""
-
-    def __init__(self) -> None:
-        self.notified: list[tuple[Incident, list[IncidentEvent]]] = []
-        self.notices: list[str] = []
-
-    def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
-        self.notified.append((incident, list(events)))
-
-    def ops(self, text: str) -> None:
-        self.notices.append(text)
 
 
 @pytest.fixture

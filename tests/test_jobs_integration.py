@@ -15,9 +15,9 @@ from bot.models import IncidentState, Listing
 from bot.store import incidents_store
 from bot.store.database import open_engine
 from tests import mailgen
+from tests.fakes import Recorder
 from tests.servers.dns import LISTED_IP, SPF_DOMAIN, DNSServer, dns_server
 from tests.servers.dovecot import Dovecot, dovecot
-from tests.test_jobs import Recorder
 
 __all__ = ["dns_server", "dovecot"]
 

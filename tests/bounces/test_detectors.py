@@ -36,7 +36,7 @@ from bot.bounces.detectors.base import Detector
 from bot.bounces.detectors.plaintext import facts_from_block
 from bot.bounces.message import MessageView, headers, read_message
 from bot.models import Action, Kind
-from tests.bounces import test_parse
+from tests.bounces import cases as parse_table
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bounces"
 
@@ -257,7 +257,7 @@ def test_detector_names_are_unique() -> None:
 # A detector that completes another format's answer reports under that format's name.
 REPORTS_AS = {"sendmail-dsn": "sendmail"}  # Sendmail's DSN part, completed from its transcript
 # Every fixture of both tables (this one and test_parse's standard formats) with the mta it reports.
-FIXTURE_MTAS = {name: want.mta for name, want in (CASES | test_parse.CASES).items() if want.mta}
+FIXTURE_MTAS = {name: want.mta for name, want in (CASES | parse_table.CASES).items() if want.mta}
 
 
 @pytest.mark.parametrize("detector", DETECTORS, ids=_ids)

@@ -22,9 +22,9 @@ import pytest
 
 from tests.servers.dns import dns_server
 from tests.servers.dovecot import Dovecot, dovecot
+from tests.servers.http import alive, healthz
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL
-from tests.slack.test_runner import alive, healthz
 
 __all__ = ["IMAP_PASSWORD_ENV", "BotProcess", "dns_server", "dovecot", "slack", "write_bot_config"]
 

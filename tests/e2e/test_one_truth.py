@@ -20,12 +20,12 @@ from bot.slack.text_render import render_text, render_view
 from tests import mailgen
 from tests.conftest import free_port
 from tests.e2e.conftest import IMAP_PASSWORD_ENV, BotProcess, write_bot_config
-from tests.e2e.test_run_process import in_thread, scan_once_json, top_level, wait_until
+from tests.e2e.helpers import in_thread, scan_once_json, top_level, wait_until
 from tests.servers.dns import SPF_DOMAIN, DNSServer
 from tests.servers.dovecot import Dovecot
+from tests.servers.http import health
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL, SECRET, Endpoint
-from tests.slack.test_runner import health
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.slow]
 

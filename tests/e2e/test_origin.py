@@ -23,7 +23,7 @@ from bot.models import Cause
 from bot.slack.text_render import render_text
 from tests.conftest import free_port
 from tests.e2e.conftest import IMAP_PASSWORD_ENV, ROOT, BotProcess, write_bot_config
-from tests.e2e.test_run_process import in_thread, top_level, wait_until
+from tests.e2e.helpers import in_thread, top_level, wait_until
 from tests.floods import FLOODS, OUR_IP, VICTIM, backscatter, bad_list, headerless, publish_victim
 from tests.servers.dns import Behaviour, DNSServer
 from tests.servers.dovecot import Dovecot

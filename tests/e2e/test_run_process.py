@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -31,18 +28,28 @@ from bot.slack import blocks
 from bot.slack.text_render import render_text
 from tests import mailgen
 from tests.conftest import free_port
-from tests.e2e.conftest import IMAP_PASSWORD_ENV, ROOT, BotProcess, write_bot_config
-from tests.servers.dns import SPF_DOMAIN, DNSServer
+from tests.e2e.conftest import IMAP_PASSWORD_ENV, BotProcess, write_bot_config
+from tests.e2e.helpers import (
+    BOT_TOKEN,
+    DOMAIN,
+    FLOOD,
+    NotingDelay,
+    deliver,
+    in_thread,
+    scan_once_json,
+    scans_done,
+    top_level,
+    wait_until,
+)
+from tests.servers.dns import DNSServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.slack_api import Call, SlackStandIn
 from tests.slack.conftest import CHANNEL, SECRET, Endpoint
-from tests.slack.test_actions import thread
+from tests.slack.helpers import thread
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.slow]
 
-DOMAIN = SPF_DOMAIN  # example.com: the DNS world gives it SPF (so bounces of its mail are "ours"), MX, DMARC
 ALERT = 6  # [monitor] alert_bounces
-FLOOD = 8  # opens the incident
 GROWTH = 7  # ≥ 1.5 × what the card last said: a follow-up in the thread
 BEFORE_KILL = 6  # delivered after its last scan, right before the SIGKILL: unread by the dying bot
 WHILE_DOWN = 3  # delivered while no bot runs
@@ -50,7 +57,6 @@ TOTAL = FLOOD + GROWTH + BEFORE_KILL + WHILE_DOWN
 WINDOW, RESOLVE_AFTER = 20, 2  # seconds: quiet comes WINDOW s after the last bounce, resolution RESOLVE_AFTER later
 
 RESOLVED_COLOUR = blocks.STATE_LOOK[IncidentState.RESOLVED][1]
-BOT_TOKEN = "xoxb-e2e-token"
 
 
 def write_config(path: Path, *, dovecot: Dovecot, dns: DNSServer, slack: SlackStandIn, db: Path, port: int,
@@ -85,11 +91,6 @@ def bot(tmp_path: Path, dovecot: Dovecot, dns_server: DNSServer, slack: SlackSta
 # --------------------------------------------------------------------------- helpers
 
 
-def deliver(dovecot: Dovecot, count: int, tag: str) -> None:
-    for n in range(count):
-        dovecot.deliver(mailgen.dsn(recipient=f"{tag}{n}@remote{n % 3}.example.org", sender=f"news@{DOMAIN}"))
-
-
 def query(db: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
         return list(conn.execute(sql, args))
@@ -101,27 +102,6 @@ def stored_bounces(db: Path) -> int:
 
 class TimedOut(AssertionError):
     """The symptom of a known bug: the bot is alive but did not do it in time."""
-
-
-def wait_until(what: str, predicate: Callable[[], object], bot: BotProcess, timeout: float,
-               error: type[AssertionError] = AssertionError) -> None:
-    """Poll `predicate`; fail early if the bot died, with what it said."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert bot.running(), f"bouncecheck run died while waiting for {what}:\n{bot.log()[-6000:]}"
-        if time.monotonic() > deadline:
-            raise error(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def since_last_start(bot: BotProcess) -> str:
-    return bot.log().rsplit("----- start #", 1)[-1]
-
-
-def scans_done(bot: BotProcess) -> tuple[int, int]:
-    """(scan jobs started, scan jobs finished) by the running process, from APScheduler's lines in its log."""
-    log = since_last_start(bot)
-    return log.count('Running job "scan '), log.count('Job "scan ')
 
 
 def unsent(db: Path) -> int:
@@ -160,14 +140,6 @@ def kill_between_scans(bot: BotProcess, db: Path, then: Callable[[], None]) -> N
     assert leases(db) == (0, 0), "the kill landed during a scan or a post after all (see the tests below)"
 
 
-def top_level(slack: SlackStandIn) -> list[Call]:
-    return [c for c in slack.of("chat.postMessage") if not c.body.get("thread_ts")]
-
-
-def in_thread(slack: SlackStandIn) -> list[Call]:
-    return [c for c in slack.of("chat.postMessage") if c.body.get("thread_ts")]
-
-
 def card_text(slack: SlackStandIn) -> str:
     return render_text(slack.messages[CHANNEL][0])
 
@@ -187,15 +159,6 @@ def button_value(slack: SlackStandIn, action_id: str) -> str:
         for element in block["elements"]
         if element["action_id"] == action_id
     )
-
-
-def scan_once_json(config: Path, env: dict[str, str]) -> dict[str, Any]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOUNCECHECK_"))}
-    done = subprocess.run([sys.executable, "-m", "bot", "scan", "--once", "--json", "--config", str(config)],
-                          cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=30, check=False)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
 
 
 # --------------------------------------------------------------------------- the story
@@ -342,19 +305,6 @@ def test_restart_after_kill_mid_scan_rescans_promptly(bot: BotProcess, dovecot: 
     # Scans run every second: ten seconds is plenty to read what is left.
     wait_until(f"all {count} bounces after the restart", lambda: stored_bounces(db) == count, bot, timeout=10,
                error=TimedOut)
-
-
-class NotingDelay(dict[str, float]):
-    """A `SlackStandIn.delay` table that also notes which methods' requests arrived (the stand-in looks each
-    request's method up with `.get` before it waits), so a test can tell a post is in flight."""
-
-    def __init__(self, delays: dict[str, float]) -> None:
-        super().__init__(delays)
-        self.arrived: set[str] = set()
-
-    def get(self, method: str, default: Any = None) -> Any:
-        self.arrived.add(method)
-        return super().get(method, default)
 
 
 def test_restart_after_kill_mid_post_delivers_promptly(bot: BotProcess, dovecot: Dovecot, slack: SlackStandIn,

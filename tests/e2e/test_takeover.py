@@ -21,13 +21,13 @@ from bot.store.leases import LEASE_TERM
 from tests import mailgen
 from tests.conftest import free_port
 from tests.e2e.conftest import IMAP_PASSWORD_ENV, BotProcess, write_bot_config
-from tests.e2e.test_run_process import BOT_TOKEN, DOMAIN, FLOOD, NotingDelay, deliver, top_level
+from tests.e2e.helpers import BOT_TOKEN, DOMAIN, FLOOD, NotingDelay, deliver, top_level
 from tests.servers.dns import DNSServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.postgres import pg_url  # noqa: F401  (fixture)
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import SECRET, Endpoint
-from tests.slack.test_actions import thread
+from tests.slack.helpers import thread
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.postgres, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.models import Incident, IncidentState
+from bot.models import IncidentState
 from bot.slack import blocks
 from bot.slack.queries import load_incident
 from bot.slack.text_render import render_text
@@ -16,35 +16,17 @@ from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import (
     CHANNEL,
     Clock,
-    Endpoint,
     FakeChecker,
     SlackApp,
     build,
     make_settings,
     serve,
-    store_incident,
 )
-
-
-def posted_card(app: SlackApp) -> Incident:
-    """An open incident whose card is in the channel (through the outbox, as in production)."""
-    incident = store_incident(app.engine, card=None)
-    app.services.notifier.notify(incident, [])
-    app.services.kick()
-    app.slack.wait_for(lambda: app.slack.of("chat.postMessage"))
-    return incident
-
-
-def thread(app: Endpoint) -> list[str]:
-    return [str(c.body["text"]) for c in app.slack.of("chat.postMessage") if c.body.get("thread_ts")]
+from tests.slack.helpers import notes, posted_card, thread
 
 
 def card_text(app: SlackApp) -> str:
     return render_text(app.slack.messages[CHANNEL][0])
-
-
-def notes(app: SlackApp) -> list[str]:
-    return [str(c.body.get("text")) for c in app.slack.of("hook")]
 
 
 def test_acknowledge_updates_card_and_thread_then_is_idempotent(slack_app: SlackApp) -> None:

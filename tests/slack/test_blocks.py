@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +15,6 @@ from bot.models import (
     CheckResult,
     Diagnosis,
     EventKind,
-    Incident,
     IncidentKind,
     IncidentState,
     IPCheck,
@@ -29,28 +28,7 @@ from bot.slack import blocks
 from bot.slack.text_render import render_text, render_view
 from tests.events import ZEN_LISTING, event
 from tests.slack.conftest import listed_result
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-HOSTILE = "<!channel> <@U0BOSS> <https://evil.example|click> & <!here>"
-
-INCIDENT = Incident(
-    id=7,
-    domain="example.com",
-    state=IncidentState.OPEN,
-    cause=Cause.BLACKLISTED,
-    opened_at=NOW - timedelta(hours=1),
-    updated_at=NOW,
-    bounces_in_window=120,
-    threshold=50,
-    peak=140,
-    listings=(ZEN_LISTING,),
-    diagnosis=Diagnosis(
-        cause=Cause.BLACKLISTED,
-        evidence=(f"58 bounces cite zen.spamhaus.org {HOSTILE}",),
-        next_steps=("Ask Spamhaus to delist 192.0.2.10",),
-    ),
-    top_reasons=((HOSTILE, 80), ("userunknown", 40)),
-)
+from tests.slack.helpers import HOSTILE, INCIDENT, NOW
 
 
 def all_text(message: blocks.Message) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.slack import blocks
 from tests.slack.conftest import SlackApp
-from tests.slack.test_actions import notes, posted_card, thread
+from tests.slack.helpers import notes, posted_card, thread
 
 
 @pytest.mark.parametrize(("action_id", "value", "select"), [

@@ -18,7 +18,7 @@ from tests.servers.dns import LISTED_IP, SPF_DOMAIN, DNSServer, dns_server
 from tests.servers.dovecot import Dovecot, dovecot
 from tests.servers.slack_api import SlackStandIn
 from tests.slack.conftest import CHANNEL, SECRET, Endpoint, serve
-from tests.slack.test_actions import thread
+from tests.slack.helpers import thread
 
 __all__ = ["dns_server", "dovecot"]
 

@@ -16,7 +16,7 @@ from bot.slack.wsgi import make_wsgi
 from bot.store.schema import folder_state, outbox
 from bot.store.servers_store import save_learned
 from tests.slack.conftest import CHANNEL, SlackApp, build, serve
-from tests.slack.test_actions import posted_card, thread
+from tests.slack.helpers import posted_card, thread
 
 
 def mention(app: SlackApp, text: str, *, thread_ts: str | None, user: str = "U0ALICE") -> None:

@@ -38,7 +38,7 @@ from bot.slack.inert import ZWSP, inert
 from bot.slack.notifier import SlackNotifier
 from bot.slack.text_render import render_text
 from tests.events import ZEN_LISTING, event
-from tests.slack import test_blocks
+from tests.slack import helpers
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -182,7 +182,7 @@ CARD_URL = "https://slack.example/archives/C1/p1"
 BOT_URLS = {DELIST, CARD_URL, "https://d.example/", "https://s.example/p1"}
 
 INCIDENT = replace(
-    test_blocks.INCIDENT,
+    helpers.INCIDENT,
     state=IncidentState.ACKNOWLEDGED,
     acknowledged_by=HOSTILE,
     diagnosis=Diagnosis(

@@ -3,7 +3,6 @@ and Socket Mode against the local websocket stand-in."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -15,14 +14,14 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import free_port
+from tests.servers.http import healthz
 from tests.servers.slack_api import SlackStandIn
+from tests.servers.socket_mode import SocketStandIn
 from tests.slack.conftest import CHANNEL, SECRET, signed_post
-from tests.slack.test_socket_mode import SocketStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,27 +55,6 @@ def start(config: Path, **env: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-
-
-def healthz(url: str) -> int:
-    return health(url)[0]
-
-
-def health(url: str) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON body) of /healthz; (0, {}) when nothing answers."""
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-            return int(response.status), json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.loads(exc.read() or b"{}")
-    except (OSError, ValueError):
-        return 0, {}
-
-
-def alive(url: str) -> bool:
-    """The bot answers and can work: ok, or degraded (a mailbox or DNS it depends on is failing)."""
-    return health(url)[1].get("status") in ("ok", "degraded")
 
 
 @pytest.fixture
