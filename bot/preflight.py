@@ -1,5 +1,7 @@
 """What a command needs from the environment, checked before it starts: one line naming every missing key.
 
+Also the local mailboxes' paths: a Maildir or mbox that is not there is a config mistake, not a scan error.
+
 `run` and `scan` read the IMAP mailboxes (their password or token variables); `run` and `check`
 query the blacklists (the Spamhaus DQS key, when one is configured). Found at start, a missing
 variable is exit 2 naming the key, not a login that fails at the first scan while `run` keeps
@@ -8,7 +10,9 @@ running; `bouncecheck config check` makes the same checks for every command.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -17,11 +21,17 @@ COMMANDS = ("run", "scan", "check")
 
 
 def missing(settings: Settings, env: Mapping[str, str], command: str) -> list[str]:
-    """One sentence per `*_env` key `command` will read whose variable is unset (pure)."""
+    """One sentence per `*_env` key `command` will read whose variable is unset, and per local mailbox path
+    that cannot be read."""
     needed: list[tuple[str, str]] = []  # (key, variable)
+    problems = []
     if command in ("run", "scan"):
         for box in settings.mailboxes:
             if box.is_local:
+                path = Path(box.path).expanduser()
+                if not os.access(path, os.R_OK):
+                    why = "does not exist" if not path.exists() else "is not readable"
+                    problems.append(f"[[mailboxes]] {box.name!r} path: {box.path!r} {why}")
                 continue
             key = f"[[mailboxes]] {box.name!r}"
             if box.auth == "password":
@@ -30,7 +40,6 @@ def missing(settings: Settings, env: Mapping[str, str], command: str) -> list[st
                 needed.append((f"{key} oauth2_token_env", box.oauth2_token_env))
     if command in ("run", "check") and settings.dns.spamhaus_dqs_key_env:
         needed.append(("[dns] spamhaus_dqs_key_env", settings.dns.spamhaus_dqs_key_env))
-    problems = []
     for key, variable in needed:
         if not variable:
             problems.append(f"{key} is empty: name the environment variable that holds the secret")

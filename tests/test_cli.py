@@ -125,13 +125,18 @@ def test_json_logs_are_one_object_per_line_with_time_level_and_what_they_are_abo
 
 
 def test_a_failing_mailbox_logs_one_json_line_naming_it(tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"  # cur/ is a file: the folder cannot be listed, at scan time
+    (maildir / "new").mkdir(parents=True)
+    (maildir / "tmp").mkdir()
+    (maildir / "cur").write_text("")
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/b.db"\n[logging]\nformat = "json"\n'
-                      f'[[mailboxes]]\nname = "gone"\npath = "{tmp_path}/nowhere"\n')
+                      f'[[mailboxes]]\nname = "broken"\npath = "{maildir}"\n')
     result = run_cli("scan", "--once", "--config", str(config))
     errors = [json.loads(line) for line in result.stderr.splitlines()]
     assert result.returncode == 1 and len(errors) == 1, result.stderr
-    assert errors[0]["level"] == "error" and errors[0]["mailbox"] == "gone" and "does not exist" in errors[0]["message"]
+    assert errors[0]["level"] == "error" and errors[0]["mailbox"] == "broken"
+    assert "cannot list" in errors[0]["message"]
     assert "traceback" not in errors[0]
 
 
@@ -141,3 +146,12 @@ def test_the_check_path_loads_nothing_heavy_before_its_first_query() -> None:
              "print(','.join(m for m in ('matplotlib', 'checkdmarc', 'sqlalchemy', 'slack_bolt') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "", result.stdout
+
+
+def test_a_local_mailbox_that_is_not_there_is_a_config_mistake(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/b.db"\n[[mailboxes]]\nname = "gone"\n'
+                      f'path = "{tmp_path}/nowhere"\n')
+    result = run_cli("scan", "--once", "--config", str(config))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"[[mailboxes]] 'gone' path: '{tmp_path}/nowhere' does not exist" in result.stderr
