@@ -509,9 +509,10 @@ def followup(
         case Snoozed(until=until):
             text = f"⚪ {user(event.actor)} snoozed thread updates until {when(until)}.{detail}"
         case Resolved():
-            lasted = duration((incident.resolved_at or event.at) - incident.opened_at)
+            span = (incident.resolved_at or event.at) - incident.opened_at
+            lasted = f"after {duration(span)}" if span >= timedelta(minutes=1) else "within a minute"  # not "0m"
             by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
-            text = (f"✅ Resolved {by} after {lasted}. Peak {incident.peak} bounces in the window "
+            text = (f"✅ Resolved {by} {lasted}. Peak {incident.peak} bounces in the window "
                     f"on {inert(incident.domain)}.{detail}")
         case _:
             assert_never(event.data)
@@ -575,7 +576,8 @@ def check_answer(
     not_public = dict(result.not_public)
     checked = [ip for ip in result.ips if ip.ip not in not_public]
     if checked:
-        ips = ", ".join(f"{inert(ip.ip)} ({inert('/'.join(ip.sources))})" for ip in checked[:20])
+        ips = ", ".join(inert(ip.ip) + (f" ({inert('/'.join(ip.sources))})" if ip.sources else "")
+                        for ip in checked[:20])
         more = f" and {len(checked) - 20} more" if len(checked) > 20 else ""
         blocks.append(context(f"Checked IPs: {ips}{more}"))
     if unchecked := [(ip, what) for ip, what in result.not_public if ip != result.target]:

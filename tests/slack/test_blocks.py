@@ -409,3 +409,19 @@ def test_cited_lists_get_their_delist_link_and_a_retired_one_says_so() -> None:
     assert "(cbl.abuseat.org): 4, cited (list retired; its listings moved to zen.spamhaus.org)" in text
     assert "(dnsbl.dronebl.org): 3 — delist (https://" in text  # cited only, never queried: still its page
     assert "rbl.nowhere.example: 1 (a list we do not know)" in text
+
+
+def test_a_resolution_within_the_first_minute_says_so_not_0m() -> None:
+    quick = replace(INCIDENT, resolved_at=INCIDENT.opened_at + timedelta(seconds=40))
+    message = blocks.followup(event(EventKind.RESOLVED, at=quick.resolved_at, actor="U0ALICE"), quick)
+    text = render_text(message.payload())
+    assert "Resolved by @U0ALICE within a minute" in text and "0m" not in text
+
+
+def test_an_ip_target_shows_no_empty_parentheses() -> None:
+    from bot.models import CheckResult, IPCheck, Verdict
+
+    result = CheckResult(target="192.0.2.1", target_type="ip", checked_at=NOW,
+                         ips=(IPCheck(ip="192.0.2.1", sources=()),), verdict=Verdict.CLEAN)
+    text = render_text(blocks.check_answer(result, figures=None, incident=None).payload())
+    assert "Checked IPs: 192.0.2.1" in text and "()" not in text
