@@ -14,14 +14,14 @@ from typing import Any, TextIO
 
 from bot import preflight
 from bot.config import Settings, said
-from bot.store.database import _redact
+from bot.redact import redact
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def run_config_check(settings: Settings, env: Mapping[str, str], *, out: TextIO, err: TextIO) -> int:
     effective = _durations_said(settings.model_dump(mode="python", exclude={"source_path"}))
-    effective["storage"]["url"] = _redact(settings.storage.url)
+    effective["storage"]["url"] = redact(settings.storage.url)
     variables = sorted(set(_env_names(effective)))
     effective["environment"] = {name: "set" if env.get(name) else "not set" for name in variables}
     print(json.dumps(effective, indent=2, ensure_ascii=False), file=out)

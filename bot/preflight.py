@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Settings, secret
 from bot.errors import ConfigError
 
 COMMANDS = ("run", "scan", "check")
@@ -41,10 +41,10 @@ def missing(settings: Settings, env: Mapping[str, str], command: str) -> list[st
     if command in ("run", "check") and settings.dns.spamhaus_dqs_key_env:
         needed.append(("[dns] spamhaus_dqs_key_env", settings.dns.spamhaus_dqs_key_env))
     for key, variable in needed:
-        if not variable:
-            problems.append(f"{key} is empty: name the environment variable that holds the secret")
-        elif not env.get(variable):
-            problems.append(f"{key}: environment variable {variable} is not set")
+        try:
+            secret(env, variable, key)  # the one wording of a missing secret, as at connect time
+        except ConfigError as exc:
+            problems.append(str(exc))
     return problems
 
 

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine
 
 from bot import metrics
-from bot.config import Settings, environ
+from bot.config import Settings, environ, said
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
 from bot.monitor.learning import learn_missing
 from bot.store.database import open_engine
@@ -135,7 +135,7 @@ def summary_text(summary: ScanSummary, settings: Settings) -> str:
         lines.append(f"{r.mailbox} {r.folder}: {found}" + "".join(f"\n  error: {e}" for e in r.errors))
     if not summary.mailboxes:
         lines.append("no mailboxes configured")
-    window = _duration(settings.monitor.window.total_seconds())
+    window = said(settings.monitor.window)
     for d in summary.domains:
         flag = "  ABOVE THRESHOLD" if d.bounces_in_window >= d.threshold else ""
         lines.append(f"{d.domain}: {d.bounces_in_window} bounces in the last {window} "
@@ -154,10 +154,3 @@ def _report(summary: ScanSummary, settings: Settings, *, as_json: bool, out: Tex
         out.write(f"scan at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n{summary_text(summary, settings)}\n")
     out.flush()
     return EXIT_FAILURE if summary.failed else EXIT_OK
-
-
-def _duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
