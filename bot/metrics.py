@@ -56,11 +56,16 @@ def count_messages(mailbox: str, reports: Sequence[Report]) -> None:
                 BOUNCES.labels(mailbox, failure.reason.value).inc()
 
 
+_seen_slack_codes: set[str] = set()  # the label values given so far (the counter has no public list)
+
+
 def count_slack_error(kind: str, error: str) -> None:
     code = error if error.isidentifier() and len(error) <= 40 else "network"
-    seen = {labels[1] for labels in SLACK_ERRORS._metrics}
-    if code not in seen and len(seen) >= _SLACK_ERROR_CODES:
-        code = "other"
+    if code not in _seen_slack_codes:
+        if len(_seen_slack_codes) >= _SLACK_ERROR_CODES:
+            code = "other"
+        else:
+            _seen_slack_codes.add(code)
     SLACK_ERRORS.labels(kind, code).inc()
 
 

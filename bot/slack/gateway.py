@@ -118,10 +118,6 @@ class SlackGateway:
         self._posting = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
                                   retry_handlers=[])
 
-    @property
-    def base_url(self) -> str:
-        return str(self.client.base_url)
-
     def post(self, channel: str, message: Mapping[str, Any], *, key: str, thread_ts: str | None = None,
              broadcast: bool = False) -> Posted:
         """A new message, marked with the outbox key it was sent for (so `find_posted` can tell it is there)."""

@@ -29,12 +29,6 @@ def location_of(conn: Connection, incident_id: int, role: str = CARD) -> Message
     return MessageLocation(channel=str(row.channel), ts=str(row.ts)) if row else None
 
 
-def locations_of(conn: Connection, incident_ids: list[int], role: str = CARD) -> dict[int, MessageLocation]:
-    rows = conn.execute(select(slack_messages.c.incident_id, slack_messages.c.channel, slack_messages.c.ts).where(
-        slack_messages.c.incident_id.in_(incident_ids), slack_messages.c.role == role))
-    return {int(row.incident_id): MessageLocation(channel=str(row.channel), ts=str(row.ts)) for row in rows}
-
-
 def incident_at(conn: Connection, channel: str, ts: str, role: str = CARD) -> int | None:
     """The incident whose `role` message is at (channel, ts): the card a thread hangs from."""
     found = conn.scalar(select(slack_messages.c.incident_id).where(
