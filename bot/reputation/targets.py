@@ -29,6 +29,7 @@ MAX_MX_HOSTS = 10  # RFC 7208 §4.6.4, for the mx mechanism
 MAX_IPS = 16  # per check: enough for a sending cluster, not a provider's whole range
 
 OnAddress = Callable[[str], None] | None
+Place = tuple[int, ...]  # where in the records (term index at each include level) an item was named
 
 
 class Source(StrEnum):
@@ -159,9 +160,12 @@ class _SpfState:
     on_address: OnAddress = None
     lookups: int = 0
     void: int = 0
-    addresses: dict[str, None] = field(default_factory=dict)
-    networks: dict[str, None] = field(default_factory=dict)
-    hosts: dict[str, None] = field(default_factory=dict)
+    # Each found item keeps its place in the records (term index path), so the walk reports them in
+    # RFC 7208's depth-first order whatever order the parallel answers arrive in: which addresses a
+    # check keeps under its limits must not depend on DNS timing.
+    addresses: dict[str, Place] = field(default_factory=dict)
+    networks: dict[str, Place] = field(default_factory=dict)
+    hosts: dict[str, Place] = field(default_factory=dict)
     records: dict[str, None] = field(default_factory=dict)  # include/redirect domains whose SPF was fetched
     mx_domains: dict[str, None] = field(default_factory=dict)  # domains of mx terms, whose MX was fetched
     errors: list[str] = field(default_factory=list)
@@ -218,21 +222,31 @@ async def _walk(resolver: Resolver, domain: str, on_address: OnAddress) -> SpfWa
     if len(records) > 1:
         return SpfWalk(record=records[0], errors=(f"{len(records)} SPF records; RFC 7208 allows one",))
     state = _SpfState(on_address=on_address)
-    qualifier = await _expand(resolver, state, domain, records[0], seen=frozenset({domain}))
+    qualifier = await _expand(resolver, state, domain, records[0], seen=frozenset({domain}), at=())
     if not any("temperror" in error for error in state.errors):  # a partial walk would forget names
         resolver.walks[domain] = WalkShape(records=tuple(state.records), mx_domains=tuple(state.mx_domains),
-                                           hosts=tuple(state.hosts), addresses=tuple(state.addresses))
+                                           hosts=_in_place(state.hosts), addresses=_in_place(state.addresses))
     if state.lookups > MAX_SPF_LOOKUPS:
         state.errors.append(f"{state.lookups} DNS lookups; RFC 7208 allows {MAX_SPF_LOOKUPS} (permerror)")
     if state.void > MAX_VOID_LOOKUPS:
         state.errors.append(f"{state.void} void lookups; RFC 7208 allows {MAX_VOID_LOOKUPS} (permerror)")
     return SpfWalk(record=records[0], all_qualifier=qualifier, lookups=state.lookups, void_lookups=state.void,
-                   addresses=tuple(state.addresses), networks=tuple(state.networks), hosts=tuple(state.hosts),
-                  errors=tuple(state.errors))
+                   addresses=_in_place(state.addresses), networks=_in_place(state.networks),
+                   hosts=_in_place(state.hosts), errors=tuple(state.errors))
+
+
+def _in_place(found: dict[str, Place]) -> tuple[str, ...]:
+    return tuple(sorted(found, key=found.__getitem__))
+
+
+def _place(found: dict[str, Place], item: str, place: Place) -> None:
+    """Keep the earliest place an item is named at (an address may be named twice)."""
+    if item not in found or place < found[item]:
+        found[item] = place
 
 
 async def _expand(resolver: Resolver, state: _SpfState, domain: str, record: str,
-                  seen: frozenset[str]) -> str | None:
+                  seen: frozenset[str], at: Place) -> str | None:
     """Read one record's terms; expand its lookups concurrently; return its `all` (or its redirect's)."""
     terms = []
     for text in record.split()[1:]:
@@ -243,7 +257,8 @@ async def _expand(resolver: Resolver, state: _SpfState, domain: str, record: str
     has_all = any(t.name == "all" and not t.modifier for t in terms)
     jobs: list[Coroutine[Any, Any, object]] = []
     redirect_job = None
-    for term in terms:
+    for index, term in enumerate(terms):
+        place = (*at, index)
         counted = term.name in _COUNTED and (not term.modifier or term.name == "redirect")
         if counted:
             # Lookups are numbered as records are read; with includes fetched in parallel that is
@@ -256,17 +271,17 @@ async def _expand(resolver: Resolver, state: _SpfState, domain: str, record: str
             state.errors.append(f"{domain}: macro in {term.name}:{term.value} not expanded")
             continue
         if term.modifier and term.name == "redirect" and not has_all:
-            redirect_job = _include(resolver, state, target, seen)
+            redirect_job = _include(resolver, state, target, seen, place)
         elif term.modifier:
             continue
         elif term.name in {"ip4", "ip6"}:
-            _add_range(state, term.value)
+            _add_range(state, term.value, place)
         elif term.name == "a":
-            jobs.append(_a(resolver, state, target))
+            jobs.append(_a(resolver, state, target, place))
         elif term.name == "mx":
-            jobs.append(_mx(resolver, state, target))
+            jobs.append(_mx(resolver, state, target, place))
         elif term.name == "include":
-            jobs.append(_include(resolver, state, target, seen))
+            jobs.append(_include(resolver, state, target, seen, place))
     qualifiers = await asyncio.gather(*jobs, *([redirect_job] if redirect_job else []))
     if has_all:
         term = next(t for t in terms if t.name == "all" and not t.modifier)
@@ -274,23 +289,23 @@ async def _expand(resolver: Resolver, state: _SpfState, domain: str, record: str
     return str(qualifiers[-1]) if redirect_job and qualifiers[-1] else None
 
 
-def _add_range(state: _SpfState, value: str) -> None:
+def _add_range(state: _SpfState, value: str, place: Place) -> None:
     network = ipaddress.ip_network(value, strict=False)
     if network.num_addresses == 1:
-        _found(state, (str(network.network_address),))
+        _found(state, (str(network.network_address),), place)
     else:
-        state.networks[str(network)] = None
+        _place(state.networks, str(network), place)
 
 
-async def _a(resolver: Resolver, state: _SpfState, host: str) -> None:
+async def _a(resolver: Resolver, state: _SpfState, host: str, place: Place) -> None:
     addresses, void = await host_addresses(resolver, host)
     state.void += void
     if not void:
-        state.hosts[host] = None
-    _found(state, addresses)
+        _place(state.hosts, host, place)
+    _found(state, addresses, place)
 
 
-async def _mx(resolver: Resolver, state: _SpfState, domain: str) -> None:
+async def _mx(resolver: Resolver, state: _SpfState, domain: str, place: Place) -> None:
     state.mx_domains[domain] = None
     mx = await resolver.query(domain, "MX")
     state.void += not mx.found
@@ -298,20 +313,21 @@ async def _mx(resolver: Resolver, state: _SpfState, domain: str) -> None:
         state.errors.append(f"{domain}: mx has {len(mx.values)} hosts; RFC 7208 allows {MAX_MX_HOSTS}")
     hosts = [h for h in mx.values[:MAX_MX_HOSTS] if h]
     found = await asyncio.gather(*(host_addresses(resolver, h) for h in hosts))
-    for host, (addresses, void) in zip(hosts, found, strict=True):
+    for rank, (host, (addresses, void)) in enumerate(zip(hosts, found, strict=True)):
         if not void:
-            state.hosts[host] = None
-        _found(state, addresses)
+            _place(state.hosts, host, (*place, rank))
+        _found(state, addresses, (*place, rank))
 
 
-def _found(state: _SpfState, addresses: Iterable[str]) -> None:
-    for address in addresses:
-        state.addresses[address] = None
+def _found(state: _SpfState, addresses: Iterable[str], place: Place) -> None:
+    for rank, address in enumerate(addresses):
+        _place(state.addresses, address, (*place, rank))
         if state.on_address:
             state.on_address(address)
 
 
-async def _include(resolver: Resolver, state: _SpfState, domain: str, seen: frozenset[str]) -> str | None:
+async def _include(resolver: Resolver, state: _SpfState, domain: str, seen: frozenset[str],
+                   place: Place) -> str | None:
     if domain in seen:
         state.errors.append(f"include loop at {domain}")
         return None
@@ -324,4 +340,4 @@ async def _include(resolver: Resolver, state: _SpfState, domain: str, seen: froz
         state.void += not lookup.found
         state.errors.append(f"{domain}: {'no' if not records else len(records)} SPF record(s) (permerror)")
         return None
-    return await _expand(resolver, state, domain, records[0], seen | {domain})
+    return await _expand(resolver, state, domain, records[0], seen | {domain}, at=place)
