@@ -14,7 +14,7 @@ RECEIVER = Receiver(
     name="yahoo",
     hosts=("yahoodns.net",),
     # Left out: Sisimai 5.2 reads "[TSS04] ... temporarily deferred due to unexpected volume or user
-    # complaints" as badreputation; 5.1, whose answers we are measured on, as rejected (phrases.py).
+    # complaints" as badreputation; 5.1, whose answers we are measured on, as rejected (phrases/rejected.py).
     rules=rules(
         # 550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires ...
         (R.AUTHFAILURE, ("yahoo requires all senders to authenticate with either spf or dkim",)),

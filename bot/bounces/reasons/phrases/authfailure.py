@@ -1,0 +1,30 @@
+"""The phrases that name `authfailure`."""
+
+from __future__ import annotations
+
+from bot.bounces.reasons.phrases.base import Phrases
+
+PHRASES = Phrases(
+    contains=(
+        # Gmail: 550-5.7.26 Unauthenticated email from x is not accepted due to domain's DMARC policy
+        "unauthenticated email from",
+        "spf record with a hard fail",
+        "multiple authentication checks failed",
+        "//spf.pobox.com",
+        "bad spf records for",
+        "dmarc policy",
+        "please inspect your spf settings",
+        "sender policy framework (spf) fail",
+        "spf (sender policy framework) domain authentication fail",
+        "spf check: fail",
+        "spf fail",
+        "dkim",
+        "dmarc",
+        "is not allowed to send from",
+        "not authorized to send on behalf of",
+    ),
+    pairs=(
+        (" is not allowed to send mail.", "_401"),
+        ("is not allowed to send from <", " per it's spf record"),
+    ),
+)

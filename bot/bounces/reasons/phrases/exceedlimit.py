@@ -1,0 +1,7 @@
+"""The phrases that name `exceedlimit`."""
+
+from __future__ import annotations
+
+from bot.bounces.reasons.phrases.base import Phrases
+
+PHRASES = Phrases(contains=("message too large",))

@@ -1,0 +1,34 @@
+"""The phrases that name `norelaying`."""
+
+from __future__ import annotations
+
+from bot.bounces.reasons.phrases.base import Phrases
+
+PHRASES = Phrases(
+    contains=(
+        "as a relay",
+        "is not permitted to relay through this server without authentication",
+        "not an open relay, so get lost",
+        "not local host",
+        "this system is not configured to relay mail",
+        "we don't handle mail for",
+        "no relaying",
+        "insecure mail relay",
+        "mail server requires authentication when attempting to send to a non-local e-mail",
+        "not allowed to relay through this machine",
+        "relay access denied",
+        "relay denied",
+        "relay not permitted",
+        "relaying denied",
+        "that domain isn't in my list of allowed rcpthost",
+        "unable to relay for",
+        "relaying not allowed",
+        "relaying is disabled",
+        "relay not allowed",
+        "we do not relay",
+        "not permitted to relay",
+        "relaying mail to",
+        "not a gateway",
+        "unable to relay",
+    )
+)

@@ -1,0 +1,39 @@
+"""The phrases that name `requireptr`."""
+
+from __future__ import annotations
+
+from bot.bounces.reasons.phrases.base import Phrases
+
+PHRASES = Phrases(
+    contains=(
+        "access denied. ip name lookup failed",
+        "all mail servers must have a ptr record with a valid reverse dns entry",
+        "bad dns ptr resource record",
+        "cannot find your hostname",
+        "cannot resolve your address.",
+        "client host rejected: cannot find your hostname",  # Yahoo
+        "fix reverse dns for ",
+        "ips with missing ptr records",
+        "no ptr record found.",
+        "please get a custom reverse dns name from your isp for your host",
+        "ptr record setup",
+        "reverse dns failed",
+        "reverse dns required",
+        "sender ip reverse lookup rejected",
+        "the ip address sending this message does not have a ptr record setup",  # Gmail
+        "the corresponding forward dns entry does not point to the sending ip",  # Gmail
+        "this system will not accept messages from servers/devices with no reverse dns",
+        "unresolvable relay host name",
+        "we do not accept mail from hosts with dynamic ip or generic dns ptr-records",  # mail.ru
+        "no ptr record",
+        "reverse dns",
+        "rdns",
+    ),
+    pairs=(
+        ("domain ", " mismatches client ip"),
+        ("dns lookup failure: ", " try again later"),
+        ("reverse dns lookup for host ", " failed permanently"),
+        ("server access ", " forbidden by invalid rdns record of your mail server"),
+        ("service permits ", " unverifyable sending ips"),
+    ),
+)

@@ -1,0 +1,20 @@
+"""The phrases that name `virusdetected`."""
+
+from __future__ import annotations
+
+from bot.bounces.reasons.phrases.base import Phrases
+
+PHRASES = Phrases(
+    contains=(
+        "it has a potentially executable attachment",
+        "the message was rejected because it contains prohibited virus",
+        "this form of attachment has been used by recent viruses",
+        "virus detected",
+        "virus phishing/malicious_url detected",
+        "your message was infected with a virus",
+        "virus found",
+        "infected with",
+        "contains a virus",
+        "malware detected",
+    )
+)
