@@ -71,7 +71,7 @@ def run_demo(out: TextIO, *, offline: bool = False, nameservers: Sequence[str] =
 
             progress.step(3, f"checking {OUR_DOMAIN} against the blocklists and its SPF/DMARC")
             check, dns_problem = _check(settings, engine, now, offline=offline)
-            progress.done(dns_problem or (f"verdict: {check.verdict}" if check else ""))
+            progress.done(f"unknown: {dns_problem}" if dns_problem else (f"verdict: {check.verdict}" if check else ""))
 
             progress.step(4, "evaluating bounce rates into incidents, as the scheduler did over the last hour")
             outcomes = _replay_evaluations(engine, settings, now)
@@ -157,7 +157,7 @@ def _check(settings: Settings, engine: Engine, now: datetime, *,
     except BounceCheckError as exc:
         with engine.begin() as conn:
             incidents_store.save_failed_check(conn, OUR_DOMAIN, now - timedelta(hours=1), str(exc))
-        return None, f"unknown: {exc}"
+        return None, str(exc)
     with engine.begin() as conn:
         incidents_store.save_check(conn, OUR_DOMAIN, result)
     return result, None
@@ -188,8 +188,9 @@ def _render(out: TextIO, engine: Engine, settings: Settings, now: datetime,
 
 def _check_answer(engine: Engine, settings: Settings, now: datetime, check: CheckResult | None,
                   dns_problem: str | None) -> dict[str, Any]:
+    why = f"the check could not run: {dns_problem or 'no reason given'}"
     result = check or CheckResult(target=OUR_DOMAIN, target_type="domain", checked_at=now,
-                                  verdict=Verdict.UNKNOWN, notes=(dns_problem or "unknown",))
+                                  verdict=Verdict.UNKNOWN, notes=(why,))
     monitor = settings.monitor
     figures = bounce_figures(engine, OUR_DOMAIN, now=now, monitor=monitor)
     with engine.connect() as conn:

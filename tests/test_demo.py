@@ -30,6 +30,10 @@ def test_offline_demo_shows_an_incident_card_thread_and_answer(tmp_path: Path) -
     assert "could not run: DNS not queried (--offline)" in out.split("/bouncecheck example.com")[0]
     assert "None of our IPs or domains is listed" not in out
     assert "Could not tell whether example.com is listed" in out
+    answer = out.split("/bouncecheck example.com")[1]
+    assert "the check could not run: DNS not queried (--offline)" in answer and "unknown: " not in answer
+    header = next(line for line in out.splitlines() if "Bounce flood on example.com" in line)
+    assert header.count("🔴") == 1, f"the state is said once on the header line: {header!r}"
     card = json.loads((tmp_path / "incident-1-card.json").read_text())
     card_blocks = card.get("blocks", []) + [b for a in card.get("attachments", []) for b in a["blocks"]]
     assert any(block.get("type") == "actions" for block in card_blocks)

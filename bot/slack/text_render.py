@@ -1,7 +1,8 @@
 """Plain-text rendering of Block Kit payloads, for the terminal demo and the console notifier.
 
 Faithful to what Slack would show: headers, sections and fields, context lines, buttons and
-selects as brackets, links as "label (url)", mentions as @ID, dates by their UTC fallback.
+selects as brackets, links as "label (url)", mentions as @ID, dates by their UTC fallback, an
+attachment's colour bar as a bar down the left (the header's own emoji already says the state).
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ _SPECIAL = re.compile(r"<!(channel|here|everyone)>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
-COLOR_BAR: Mapping[str, str] = {"#D62828": "🔴", "#F4A261": "🟠", "#9E9E9E": "⚪", "#2A9D8F": "✅"}
-
-
 def mrkdwn_to_text(text: str) -> str:
     text = _DATE.sub(r"\1", text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
@@ -38,7 +36,7 @@ def render_text(payload: Mapping[str, Any], *, width: int = 100) -> str:
     blocks: list[Any] = list(payload.get("blocks") or [])
     bar = ""
     for attachment in payload.get("attachments") or []:
-        bar = COLOR_BAR.get(str(attachment.get("color", "")), "▌")
+        bar = "┃"
         blocks += list(attachment.get("blocks") or [])
     if not blocks:
         lines.append(mrkdwn_to_text(str(payload.get("text", ""))))

@@ -389,7 +389,7 @@ def test_usage_and_home() -> None:
 ], ids=["no-status", "not-checked", "unknown", "clean"])
 def test_the_card_says_only_what_the_check_allows(status: BlacklistStatus | None, says: str) -> None:
     card = blocks.incident_card(replace(INCIDENT, listings=(), blacklist=status), now=NOW)
-    text = " ".join(render_text(card.payload()).replace("🔴 ", "").split())
+    text = " ".join(render_text(card.payload()).replace("┃ ", "").split())
     assert says in text
     assert ("✅" in text) is (status is not None and status.state is BlacklistState.NOT_LISTED)
 
