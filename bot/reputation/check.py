@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import idna
 
@@ -80,12 +81,14 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """A domain, an IP or an email address (→ its domain); UsageError with a one-line reason."""
+    """A domain, an IP or an email address (→ its domain), also pasted as a URL or as Slack's
+    `<url|label>` link (→ its host); UsageError with a one-line reason in plain words."""
     raw = text.strip()
     if not raw:
-        raise UsageError("empty target: give a domain, an IP address or an email address")
+        raise UsageError(f"empty target: {_WHAT_FITS}")
     if len(raw) > MAX_TARGET_CHARS:
         raise UsageError(f"target too long ({len(raw)} characters)")
+    raw = _host_of(raw)
     try:
         return Target(value=str(ipaddress.ip_address(raw.strip("[]"))), type=ZoneType.IP)
     except ValueError:
@@ -95,19 +98,45 @@ def parse_target(text: str) -> Target:
         raise UsageError(f"{raw!r}: no domain after @")
     return Target(value=_ascii_domain(domain), type=ZoneType.DOMAIN)
 
+_WHAT_FITS = "give a domain (example.com), an IP address (192.0.2.1, 2001:db8::1) or an email address"
+
+
+def _host_of(raw: str) -> str:
+    """What was pasted, down to what can be checked: a URL's host ("https://example.com/x",
+    "example.com/x"), a mailto's address."""
+    if raw.lower().startswith("mailto:"):
+        return raw[len("mailto:"):].partition("?")[0]
+    if "://" in raw or ("/" in raw and "@" not in raw):
+        try:
+            host = urlsplit(raw if "://" in raw else f"//{raw}").hostname
+        except ValueError:  # "http://[not-an-ip]/"
+            host = None
+        if not host:
+            raise UsageError(f"{raw!r} is a URL without a host: {_WHAT_FITS}")
+        return host
+    return raw
+
 
 def _ascii_domain(text: str) -> str:
     name = text.strip().rstrip(".")
+    if len(name) > 253:
+        raise UsageError(f"domain name too long ({len(name)} characters, 253 allowed)")
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise UsageError(f"{text!r} is not a domain name or IP address ({exc})") from exc
+    except (idna.IDNAError, UnicodeError) as exc:  # its words name code points: say ours instead
+        raise _not_a_target(text) from exc
     labels = ascii_name.split(".")
     if len(ascii_name) > 253:
         raise UsageError(f"domain name too long ({len(ascii_name)} characters, 253 allowed)")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-        raise UsageError(f"{text!r} is not a domain name or IP address")
+        raise _not_a_target(text)
     return ascii_name
+
+
+def _not_a_target(text: str) -> UsageError:
+    stray = dict.fromkeys("a space" if c.isspace() else repr(c) for c in text if not (c.isalnum() or c in ".-"))
+    why = f" ({', '.join(stray)} cannot be part of one)" if stray else ""
+    return UsageError(f"{text!r} is not a domain name or IP address{why}: {_WHAT_FITS}")
 
 
 def dqs_key(dns: DNSSettings, env: Mapping[str, str]) -> str | None:

@@ -37,6 +37,12 @@ Check = Callable[..., CheckResult]
     ("[192.0.2.1]", "192.0.2.1", ZoneType.IP),
     ("2001:DB8::1", "2001:db8::1", ZoneType.IP),
     ("::ffff:192.0.2.1", "::ffff:c000:201", ZoneType.IP),
+    # pasted from a browser or a chat: the host is what is meant
+    ("https://Example.com/path?q=1", "example.com", ZoneType.DOMAIN),
+    ("http://user:pw@mail.example.com:8080/", "mail.example.com", ZoneType.DOMAIN),
+    ("http://[2001:db8::1]:8080/", "2001:db8::1", ZoneType.IP),
+    ("example.com/path", "example.com", ZoneType.DOMAIN),
+    ("mailto:postmaster@example.com?subject=hi", "example.com", ZoneType.DOMAIN),
 ])
 def test_parse_target(text: str, value: str, kind: ZoneType) -> None:
     assert parse_target(text) == Target(value=value, type=kind)
@@ -55,12 +61,26 @@ def test_parse_target(text: str, value: str, kind: ZoneType) -> None:
     ("1.2.3", "not a domain name"),
     ("999.1.1.1", "not a domain name"),
     ("user@", "no domain after @"),
-    ("http://example.com/", "not a domain name"),
+    ("https:///path", "URL without a host"),
+    ("http://[zz::1]/", "URL without a host"),
 ])
 def test_bad_targets(text: str, reason: str) -> None:
     with pytest.raises(UsageError, match=reason) as caught:
         parse_target(text)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("not_a_domain!", "'not_a_domain!' is not a domain name or IP address ('_', '!' cannot be part of one): "
+                      "give a domain (example.com), an IP address (192.0.2.1, 2001:db8::1) or an email address"),
+    ("exa mple.com", "'exa mple.com' is not a domain name or IP address (a space cannot be part of one): give"),
+    ("localhost", "'localhost' is not a domain name or IP address: give a domain (example.com)"),
+])
+def test_a_bad_target_is_explained_in_plain_words(text: str, says: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_target(text)
+    assert str(caught.value).startswith(says)
+    assert "codepoint" not in str(caught.value).lower()
 
 
 def _r(status: ListingStatus, *, zone: str = "z", informational: bool = False) -> ZoneResult:

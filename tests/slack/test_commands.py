@@ -54,7 +54,7 @@ def test_acks_at_once_then_answers_ephemerally_with_figures_and_incident(slack_a
     [
         ("", "Usage"),
         ("help", "Usage"),
-        ("not_a_domain!", "is not a domain name"),
+        ("not_a_domain!", "'!' cannot be part of one): give a"),
         ("a b", "Give one domain"),
     ],
 )
@@ -71,6 +71,9 @@ def test_help_empty_and_bad_text_answer_usage(slack_app: SlackApp, text: str, ex
     [
         ("postmaster@Example.COM", "example.com"),
         ("<mailto:postmaster@example.com|postmaster@example.com>", "example.com"),
+        ("<https://example.com/path|example.com/path>", "example.com"),
+        ("<https://mail.example.com>", "mail.example.com"),
+        ("https://example.com/path", "example.com"),
         ("bücher.example", "xn--bcher-kva.example"),
         ("192.0.2.10", "192.0.2.10"),
     ],
@@ -174,6 +177,6 @@ def test_cleaning_what_was_typed_is_linear() -> None:
 
     started = time.perf_counter()
     assert clean_text("<" * 16_000) == "<" * 16_000
-    assert clean_text("<mailto:a@example.com|a@example.com>") == "a@example.com"
-    assert clean_text("<http://example.com|example.com>") == "example.com"
+    assert clean_text("<mailto:a@example.com|a@example.com>") == "mailto:a@example.com"
+    assert clean_text("<http://example.com|example.com>") == "http://example.com"
     assert time.perf_counter() - started < 0.5
