@@ -36,8 +36,9 @@ def explain(error: BaseException) -> str:
     return "⚠️ Something went wrong on my side. The admins have the details in the log."
 
 
-def report(error: BaseException, respond: Callable[..., Any] | None) -> None:
-    """Log the error and tell the person, ephemerally, if there is someone to tell."""
+def report(error: BaseException, respond: Callable[..., Any] | None, *, replace_original: bool = False) -> None:
+    """Log the error and tell the person, ephemerally, if there is someone to tell; `replace_original`
+    when the sentence takes the place of a "Checking…" placeholder (not of a card that was clicked)."""
     if isinstance(error, UsageError):
         log.info("refused: %s", error)
     elif isinstance(error, BounceCheckError):
@@ -47,19 +48,20 @@ def report(error: BaseException, respond: Callable[..., Any] | None) -> None:
     if respond is None:
         return
     try:
-        respond(text=explain(error), response_type="ephemeral", replace_original=False)
+        respond(text=explain(error), response_type="ephemeral", replace_original=replace_original)
     except (SlackApiError, SlackClientError, OSError, ValueError):
         log.warning("could not tell the user about the error", exc_info=True)
 
 
-def reported(func: Callable[P, None]) -> Callable[P, None]:
-    """For lazy listeners: an exception becomes a short ephemeral sentence instead of a silent log line."""
+def reported(func: Callable[P, None], *, replaces_placeholder: bool = False) -> Callable[P, None]:
+    """For lazy listeners: an exception becomes a short ephemeral sentence instead of a silent log line;
+    with `replaces_placeholder` it takes the place of the ack's "Checking…", as the answer would have."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             func(*args, **kwargs)
         except Exception as exc:  # the one catch-all of lazy listeners; @app.error covers the others
-            report(exc, kwargs.get("respond"))  # type: ignore[arg-type]
+            report(exc, kwargs.get("respond"), replace_original=replaces_placeholder)  # type: ignore[arg-type]
 
     return wrapper

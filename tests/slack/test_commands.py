@@ -129,6 +129,7 @@ def test_check_failure_becomes_a_short_sentence(slack_app: SlackApp) -> None:
     slack_app.slack.wait_for(lambda: hooks(slack_app.slack))
     text = str(hooks(slack_app.slack)[0]["text"])
     assert text.startswith("⚠️ Something went wrong") and "Traceback" not in text
+    assert hooks(slack_app.slack)[0]["replace_original"] is True, "'Checking example.com…' must not stay above it"
 
 
 def test_signing_secret_is_the_one_configured() -> None:

@@ -32,7 +32,8 @@ def register(app: App, services: Services) -> None:
         acknowledge(ack, command, services)
 
     def answer_command(respond: Respond, command: dict[str, Any]) -> None:
-        services.work.submit(reported(answer), respond=respond, command=command, services=services)
+        services.work.submit(reported(answer, replaces_placeholder=True), respond=respond, command=command,
+                             services=services)
 
     app.command(COMMAND)(ack=ack_command, lazy=[answer_command])
 
