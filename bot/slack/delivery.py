@@ -30,6 +30,7 @@ from bot.slack.queries import card_location, window_series
 from bot.store import outbox_store
 from bot.store.leases import LEASE_TERM, current_owner, free_dead_leases
 from bot.store.outbox_store import TOP_LEVEL, Action, Claimed
+from bot.store.slack_messages import keep_permalink, location_of
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,24 @@ class OutboxDelivery:
             outbox_store.retry_later(self._engine, row, at=now + wait, error=error)
             return "failed"
         outbox_store.delivered(self._engine, row, now, ts=ts, channel=channel)
+        if row.action in (Action.POST_CARD, Action.UPDATE_CARD) and row.incident_id is not None:
+            self._learn_permalink(row.incident_id)
         return "delivered"
+
+    def _learn_permalink(self, incident_id: int) -> None:
+        """Ask Slack once for the card's own link (the workspace's host); on failure the next update asks."""
+        with self._engine.connect() as conn:
+            where = location_of(conn, incident_id)
+        if where is None or where.permalink:
+            return
+        try:
+            link = self._gateway.permalink(where.channel, where.ts)
+        except SlackFailure as failure:
+            log.warning("no permalink for incident %d's card yet (%s); links use the API host meanwhile",
+                        incident_id, failure)
+            return
+        with self._engine.begin() as conn:
+            keep_permalink(conn, incident_id, link)
 
     def _dead(self, row: Claimed, now: datetime, error: str) -> str:
         log.error("outbox row %d (%s) is a dead letter: %s. Fix the cause, then `bouncecheck outbox retry %d`",

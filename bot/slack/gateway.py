@@ -154,6 +154,10 @@ class SlackGateway:
                 return str(message["ts"])
         return None
 
+    def permalink(self, channel: str, ts: str) -> str:
+        """The workspace's own link to a message (its host, its enterprise grid path)."""
+        return str(self._call(self.client.chat_getPermalink, channel=channel, message_ts=ts)["permalink"])
+
     def publish_home(self, user: str, view: Mapping[str, Any]) -> None:
         self._call(self.client.views_publish, user_id=user, view=view)
 

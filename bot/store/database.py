@@ -85,9 +85,14 @@ def _v6_local_index(conn: Connection) -> None:
     schema.local_index.create(conn, checkfirst=True)
 
 
+def _v7_permalinks(conn: Connection) -> None:
+    """Cards keep the link Slack gives them; cards posted before learn it at their next update."""
+    _add_missing(conn, (schema.slack_messages, "permalink"))
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets),
-    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index))
+    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index), (7, _v7_permalinks))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -274,6 +274,7 @@ slack_messages = Table(
     Column("channel", String(50), nullable=False),
     Column("ts", String(50), nullable=False),
     Column("posted_at", UTC, nullable=False),
+    Column("permalink", String(500)),  # the workspace's own link (chat.getPermalink), once known
 )
 Index("ix_slack_messages_where", slack_messages.c.channel, slack_messages.c.ts)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from bot.store.rates_queries import utc
 from bot.store.schema import slack_messages
@@ -21,12 +21,18 @@ CARD = "card"
 class MessageLocation:
     channel: str
     ts: str
+    permalink: str | None = None  # None until Slack has told us (chat.getPermalink)
 
 
 def location_of(conn: Connection, incident_id: int, role: str = CARD) -> MessageLocation | None:
-    row = conn.execute(select(slack_messages.c.channel, slack_messages.c.ts).where(
+    row = conn.execute(select(slack_messages.c.channel, slack_messages.c.ts, slack_messages.c.permalink).where(
         slack_messages.c.incident_id == incident_id, slack_messages.c.role == role)).first()
-    return MessageLocation(channel=str(row.channel), ts=str(row.ts)) if row else None
+    return MessageLocation(channel=str(row.channel), ts=str(row.ts), permalink=row.permalink) if row else None
+
+
+def keep_permalink(conn: Connection, incident_id: int, permalink: str, role: str = CARD) -> None:
+    conn.execute(update(slack_messages).where(slack_messages.c.incident_id == incident_id,
+                                              slack_messages.c.role == role).values(permalink=permalink[:500]))
 
 
 def incident_at(conn: Connection, channel: str, ts: str, role: str = CARD) -> int | None:

@@ -1,10 +1,11 @@
 """A local stand-in for the Slack Web API and response_url webhooks, recording every call.
 
 Serves http://127.0.0.1:<ephemeral>/api/<method> like slack.com/api/: chat.postMessage/update/
-postEphemeral, conversations.history/replies (from what was posted, with metadata), the three
-files_upload_v2 steps, views.publish, auth.test, apps.connections.open (Socket Mode); and
-/hooks/<id> for response_url posts. `fail(method, status, retry_after=...)` makes the next calls of a
-method answer 429 or 5xx. Used by tests/slack/* and bench/slack_*.py.
+postEphemeral/getPermalink (links on WORKSPACE_URL, not the API's host), conversations.history/
+replies (from what was posted, with metadata), the three files_upload_v2 steps, views.publish,
+auth.test, apps.connections.open (Socket Mode); and /hooks/<id> for response_url posts.
+`fail(method, status, retry_after=...)` makes the next calls of a method answer 429 or 5xx, until
+`recover(method)`. Used by tests/slack/* and bench/slack_*.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+WORKSPACE_URL = "https://bouncecheck-test.slack.com"  # what a workspace's permalinks start with
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "files", "channel_ids")
 
 
@@ -119,6 +121,11 @@ class SlackStandIn:
                 )
             time.sleep(0.01)
 
+    def recover(self, method: str) -> None:
+        """The failures queued for `method` are over: its next call succeeds."""
+        with self._lock:
+            self._failures.pop(method, None)
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -162,6 +169,12 @@ class SlackStandIn:
                     message.update({k: body.get(k) for k in ("text", "blocks", "attachments")})
                     return {"ok": True, "channel": channel, "ts": ts}
             return {"ok": False, "error": "message_not_found"}
+        if method == "chat.getPermalink":
+            channel, ts = str(body.get("channel")), str(body.get("message_ts"))
+            if not any(m["ts"] == ts for m in self.messages.get(channel, [])):
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": channel,
+                    "permalink": f"{WORKSPACE_URL}/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method in ("conversations.history", "conversations.replies"):

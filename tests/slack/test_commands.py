@@ -16,8 +16,19 @@ from bot.slack.text_render import render_text
 from bot.slack.wsgi import make_wsgi
 from tests.conftest import free_port
 from tests.servers.dns import Behaviour, DNSServer, dns_server  # noqa: F401  (the fixture)
-from tests.servers.slack_api import SlackStandIn
-from tests.slack.conftest import SECRET, Clock, FakeChecker, SlackApp, build, make_settings, serve, store_incident
+from tests.servers.slack_api import WORKSPACE_URL, SlackStandIn
+from tests.slack.conftest import (
+    CHANNEL,
+    SECRET,
+    Clock,
+    FakeChecker,
+    SlackApp,
+    build,
+    make_settings,
+    serve,
+    store_incident,
+)
+from tests.slack.helpers import posted_card
 
 
 def reply(body: bytes) -> str:
@@ -47,6 +58,17 @@ def test_acks_at_once_then_answers_ephemerally_with_figures_and_incident(slack_a
     assert "0 in the last 1h (threshold 50)" in text
     assert "[ Post to channel ]" in text
     assert slack_app.checker.calls == [("example.com", ())]
+
+
+def test_the_answer_links_to_the_card_with_the_workspaces_own_link(slack_app: SlackApp) -> None:
+    posted_card(slack_app)
+    slack_app.slack.wait_for(lambda: slack_app.slack.of("chat.getPermalink"))
+    time.sleep(0.2)  # the link is stored right after Slack gives it
+    slack_app.command("example.com")
+    slack_app.slack.wait_for(lambda: hooks(slack_app.slack))
+    text = render_text(hooks(slack_app.slack)[0], width=300)
+    assert f"open the incident card ({WORKSPACE_URL}/archives/{CHANNEL}/p" in text
+    assert slack_app.slack.base_url not in text
 
 
 @pytest.mark.parametrize(

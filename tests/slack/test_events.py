@@ -15,6 +15,7 @@ from bot.slack.text_render import render_view
 from bot.slack.wsgi import make_wsgi
 from bot.store.schema import folder_state, outbox
 from bot.store.servers_store import save_learned
+from tests.servers.slack_api import WORKSPACE_URL
 from tests.slack.conftest import CHANNEL, SlackApp, build, serve
 from tests.slack.helpers import posted_card, thread
 
@@ -100,7 +101,7 @@ def test_app_home_lists_domains_incidents_and_mailboxes(slack_app: SlackApp, eng
     call = slack_app.slack.of("views.publish")[0].body
     assert call["user_id"] == "U0ALICE"
     text = render_view(call["view"], width=300)
-    assert f"example.com: open incident #{incident.id}" in text and "open card (http://127.0.0.1" in text
+    assert f"example.com: open incident #{incident.id}" in text and f"open card ({WORKSPACE_URL}/archives/" in text
     assert "postmaster / INBOX: last scan" in text and "LOGIN failed <!channel>" in text
     assert "Our servers: 192.0.2.10 (spf) · mx1.example.com (mx, spf)" in text
     assert "&lt;!channel&gt;" in str(call["view"])

@@ -21,13 +21,14 @@ from bot.slack.app import web_client
 from bot.slack.delivery import OutboxDelivery, deliver_outbox
 from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier
+from bot.slack.queries import incident_link
 from bot.store import outbox_store
 from bot.store.database import open_engine
 from bot.store.health_queries import health_facts
 from bot.store.schema import outbox, slack_messages
 from tests import events
 from tests.servers.postgres import pg_url
-from tests.servers.slack_api import SlackStandIn
+from tests.servers.slack_api import WORKSPACE_URL, SlackStandIn
 from tests.slack.conftest import CHANNEL, TOKEN, Clock, make_settings, store_incident
 
 __all__ = ["pg_url"]
@@ -71,6 +72,27 @@ def test_card_then_thread_in_order_and_location_stored(
         row = conn.execute(select(slack_messages.c.channel, slack_messages.c.ts)).one()
     assert tuple(row) == (CHANNEL, ts)
     assert deliver_outbox(engine, gateway, clock()).delivered == 0
+
+
+def test_the_card_keeps_the_link_slack_gives_it(engine: Engine, slack: SlackStandIn, clock: Clock,
+                                                parts: tuple[SlackNotifier, Any, Incident]) -> None:
+    notifier, gateway, incident = parts
+    slack.fail("chat.getPermalink", 500, count=100)
+    notifier.notify(incident, [event(incident, EventKind.OPENED, clock)])
+    assert deliver_outbox(engine, gateway, clock()).dead == 0, "a missing link never holds a post back"
+    slack.recover("chat.getPermalink")
+    card_ts = slack.messages[CHANNEL][0]["ts"]
+    fallback = incident_link(engine, incident, slack.api_url).url
+    assert fallback == f"{slack.base_url}/archives/{CHANNEL}/p{card_ts.replace('.', '')}", "the API host meanwhile"
+    clock.advance(minutes=5)
+    notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=120, count=300)])
+    deliver_outbox(engine, gateway, clock())  # the card's update asks again
+    own = f"{WORKSPACE_URL}/archives/{CHANNEL}/p{card_ts.replace('.', '')}"
+    assert incident_link(engine, incident, slack.api_url).url == own
+    clock.advance(minutes=5)
+    notifier.notify(incident, [event(incident, EventKind.GREW, clock, previous=300, count=400)])
+    deliver_outbox(engine, gateway, clock())
+    assert len([c for c in slack.of("chat.getPermalink") if c.ok]) == 1, "kept, not asked at every update"
 
 
 def test_429_then_500_then_success_delivers_once_in_order(

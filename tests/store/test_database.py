@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from bot.store.database import MIGRATIONS, open_engine
+from bot.store.slack_messages import MessageLocation, location_of
 
 
 def test_a_v1_store_gains_origin_incident_kind_and_known_servers(tmp_path: Path) -> None:
@@ -85,5 +86,25 @@ def test_a_v4_stores_card_locations_move_to_their_own_table_and_the_outbox_gains
         found = incident_by_thread(engine, "C0ALERTS", "1700000000.000100")
         assert found is not None and found.domain == "example.com"
         assert "dead_at" in {c["name"] for c in inspect(engine).get_columns("outbox")}
+    finally:
+        engine.dispose()
+
+
+def test_a_v6_store_keeps_its_cards_and_gains_their_permalinks(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    open_engine(f"sqlite:///{db}").dispose()
+    with sqlite3.connect(db) as conn:  # as the v6 bot left it, with a posted card
+        conn.execute("ALTER TABLE slack_messages DROP COLUMN permalink")
+        conn.execute("DELETE FROM schema_version WHERE version > 6")
+        conn.execute("INSERT INTO incidents (domain, state, cause, opened_at, updated_at) "
+                     "VALUES ('example.com', 'open', 'backscatter', '2026-11-30 10:00:00', '2026-11-30 10:00:00')")
+        conn.execute("INSERT INTO slack_messages (incident_id, role, channel, ts, posted_at) "
+                     "VALUES (1, 'card', 'C1', '1.000001', '2026-11-30 10:00:00')")
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            assert location_of(conn, 1) == MessageLocation(channel="C1", ts="1.000001", permalink=None)
+            versions = [v for (v,) in conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY 1")]
+        assert versions == [version for version, _ in MIGRATIONS]
     finally:
         engine.dispose()
