@@ -94,7 +94,7 @@ def _classified(facts: RecipientFacts, kind: Kind, reporting_mta: str | None) ->
         reason = classify(Facts(status=facts.status, reply_code=facts.reply_code, diagnostic=facts.diagnostic,
                                 command=facts.command, action=facts.action, hint=facts.reason,
                                 recipient=facts.recipient, remote_mta=facts.remote_mta, reporting_mta=reporting_mta))
-    hard = facts.action is Action.FAILED and is_hard(reason, facts.status, facts.reply_code)
+    hard = facts.action is Action.FAILED and is_hard(reason, facts.status, facts.reply_code, facts.diagnostic)
     return RecipientFailure(
         address=facts.recipient,
         action=facts.action,

@@ -112,6 +112,113 @@ CASES = [
     ("networkerror-opensmtpd-mx-lookup", None, None, None, "Temporary failure in MX lookup", R.NETWORKERROR),
     ("networkerror-courier-hop-count", None, None, None, "Exceeded maximum hop count", R.NETWORKERROR),
     ("networkerror-host-name-lookup", None, None, None, "Host name lookup failure", R.NETWORKERROR),
+    # Sisimai 5 lib/sisimai/reason/*.rb (and its Go and Perl ports), ported in round 2
+    # systemerror: Sisimai's "transaction failed " (ours only had Hotmail's "554 transaction failed")
+    ("systemerror-transaction-failed", "5.0.0", "550", "DATA",
+     "550 5.0.0 Transaction failed while writing the message to disk", R.SYSTEMERROR),
+    # systemerror: the pair ("unable to connect ", "daemon"), a local delivery agent that is down
+    ("systemerror-lmtp-daemon-down", "4.0.0", "451", "DATA",
+     "451 4.0.0 Unable to connect to the local LMTP daemon", R.SYSTEMERROR),
+    ("systemerror-amavis-daemon-down", None, "451", None,
+     "451 Unable to connect to amavisd daemon, message deferred", R.SYSTEMERROR),
+    # exceedlimit: "message header size exceeds limit"
+    ("exceedlimit-header-size", "5.0.0", "552", "DATA", "552 5.0.0 Message header size exceeds limit",
+     R.EXCEEDLIMIT),
+    # mesgtoobig: ("message ", "exceeds ", "limit") with the words of a size limit in the gap
+    ("mesgtoobig-exceeds-allowed-limit", None, "552", "DATA", "552 Message exceeds the maximum allowed limit",
+     R.MESGTOOBIG),
+    ("mesgtoobig-exceeds-configured-limit", "5.0.0", "552", None,
+     "552 5.0.0 Message exceeds the server configured limit", R.MESGTOOBIG),
+    # suspend: the phrases of Sisimai 5.x's Suspend we lacked
+    ("suspend-archived-recipient", "5.0.0", "550", "RCPT", "550 5.0.0 Archived recipient", R.SUSPEND),
+    ("suspend-inactive-account", "5.0.0", "550", "RCPT", "550 5.0.0 <a@example.org>: inactive account",
+     R.SUSPEND),
+    ("suspend-gmail-inactive", "5.2.1", "550", "RCPT",
+     "550-5.2.1 The email account that you tried to reach is inactive. For more information, go to "
+     "550 5.2.1 https://support.google.com/mail/?p=DisabledUser", R.SUSPEND),
+    ("suspend-temporarily-suspended", "5.0.0", "550", "RCPT",
+     "550 5.0.0 This account has been temporarily suspended", R.SUSPEND),
+    ("suspend-no-longer-accepts-mail", "5.0.0", "550", "RCPT",
+     "550 5.0.0 This address no longer accepts mail", R.SUSPEND),
+    ("suspend-user-or-domain-disabled", "5.0.0", "550", "RCPT",
+     "550 5.0.0 <a@example.org>: user or domain is disabled", R.SUSPEND),
+    # norelaying.rb
+    ("norelaying-specified-domain-not-allowed", "5.7.1", "550", "RCPT",
+     "550 5.7.1 <a@example.org>: Specified domain is not allowed", R.NORELAYING),
+    ("norelaying-relay-prohibition", None, "553", "RCPT", "553 Relay Prohibition <a@example.org>", R.NORELAYING),
+    ("norelaying-qmail-this-domain-rcpthosts", None, "553", "RCPT",
+     "553 sorry, this domain isn't in my list of allowed rcpthosts (#5.7.1)", R.NORELAYING),
+    ("norelaying-mailenable-non-local-address", None, "550", "RCPT",
+     "550 Authentication is required to send to a non-local e-mail address", R.NORELAYING),
+    ("norelaying-relay-for-is-denied", "5.7.1", "554", "RCPT",
+     "554 5.7.1 <a@example.org>: Relay for a@example.org is denied", R.NORELAYING),
+    ("norelaying-not-authorized-to-relay", "5.7.1", "550", "RCPT",
+     "550 5.7.1 You are not authorized to relay through this server", R.NORELAYING),
+    # toomanyconn.rb / ratelimited.rb
+    ("toomanyconn-ses-throttling-failure", None, "454", "DATA",
+     "454 Throttling failure: Maximum SigV2 rate exceeded", R.TOOMANYCONN),
+    ("toomanyconn-too-many-concurrent", None, "421", "CONN",
+     "421 Too many concurrent deliveries from your host, try later", R.TOOMANYCONN),
+    ("toomanyconn-connection-limit-pair", "4.7.0", "421", "CONN",
+     "421 4.7.0 Connection limit exceeded for 192.0.2.1, try again later", R.TOOMANYCONN),
+    ("toomanyconn-too-many-sessions-pair", None, "421", "CONN",
+     "421 Too many sessions opened from 192.0.2.1, try later", R.TOOMANYCONN),
+    # speeding.rb / ratelimited.rb
+    ("speeding-temporarily-rate-limited-pair", "4.7.0", "421", "RCPT",
+     "421 4.7.0 Your IP 192.0.2.1 is temporarily rate limited due to high volume", R.SPEEDING),
+    ("speeding-comcast-throttled", None, "421", "MAIL",
+     "421 192.0.2.1 throttled - see https://postmaster.comcast.net/smtp-error-codes.php#RL000001", R.SPEEDING),
+    # contenterror.rb
+    ("contenterror-charset-not-supported", None, "554", "DATA", "554 Charset not supported", R.CONTENTERROR),
+    ("contenterror-message-contain-base64-text", "5.7.1", "550", "DATA",
+     "550 5.7.1 Your message contain text that uses unnecessary base64 encoding", R.CONTENTERROR),
+    ("contenterror-message-contains-binary-content", None, "554", "DATA",
+     "554 The message contains improperly-formatted binary content", R.CONTENTERROR),
+    # notcompliantrfc.rb
+    ("notcompliantrfc-multiple-subject-headers", "5.7.1", "550", "DATA",
+     "550 5.7.1 There are multiple Subject headers in this message", R.NOTCOMPLIANTRFC),
+    ("notcompliantrfc-multiple-addresses-in-from", None, "550", "DATA",
+     "550 Multiple addresses in From: header are not accepted", R.NOTCOMPLIANTRFC),
+    # virusdetected.rb
+    ("virusdetected-message-was-rejected-virus", "5.7.0", "554", "DATA",
+     "554 5.7.0 Your message was rejected: a virus was found in an attachment", R.VIRUSDETECTED),
+    # badreputation.rb
+    ("badrep-ironport-sending-mta", None, "554", "CONN",
+     "554 5.7.1 Rejected because of sending MTA's poor reputation: see https://www.example.net/rbl", R.BADREPUTATION),
+    ("badrep-poor-email-reputation-score", "5.7.1", "550", "RCPT",
+     "550 5.7.1 Rejected: 192.0.2.1 has poor email reputation score", R.BADREPUTATION),
+    # requireptr.rb
+    ("requireptr-ip-name-lookup-failed", None, "554", "CONN",
+     "554 mx.example.net ESMTP not accepting connections: IP name lookup failed for 192.0.2.1", R.REQUIREPTR),
+    ("requireptr-domain-name-verification", None, "550", "CONN",
+     "550 Domain name verification on your IP address 192.0.2.1 failed", R.REQUIREPTR),
+    ("requireptr-ptr-dns-record", None, "550", "CONN",
+     "550 Your PTR (reverse lookup) DNS record does not match the HELO name", R.REQUIREPTR),
+    # authfailure.rb
+    ("authfailure-microsoft-spf-violation", None, "550", "DATA",
+     "550 The message was rejected because of Sender Policy Framework violation", R.AUTHFAILURE),
+    ("authfailure-microsoft-authentication-level", "5.7.515", "550", "DATA",
+     "550 5.7.515 Access denied, sending domain example.com doesn't meet the required authentication level.",
+     R.AUTHFAILURE),
+    ("authfailure-microsoft-5322-from", None, "550", "DATA",
+     "550 Access denied, the 5322.From address doesn't meet the authentication requirements defined for the "
+     "sender", R.AUTHFAILURE),
+    ("authfailure-spf-colon-not-allowed", None, "550", "MAIL",
+     "550 SPF: 192.0.2.1 is not allowed to send mail from example.com", R.AUTHFAILURE),
+    ("authfailure-not-allowed-by-spf", None, "550", "MAIL",
+     "550 Sender 192.0.2.1 is not allowed to send for example.com by its SPF policy", R.AUTHFAILURE),
+    # mailererror.rb (the Go port's " || exit ")
+    ("mailererror-or-exit", None, None, None,
+     "unexpected exit status of |/usr/local/bin/filter.sh || exit $EX_TEMPFAIL", R.MAILERERROR),
+    # syntaxerror.rb: reply codes 501-507 (and 401-407) when nothing else decides
+    ("syntaxerror-reply-505", None, "505", None, "505 Command not recognized", R.SYNTAXERROR),
+    ("syntaxerror-reply-507", None, "507", None, "507 Unknown mailer state", R.SYNTAXERROR),
+    ("syntaxerror-reply-404", None, "404", None, "404 Nothing here", R.SYNTAXERROR),
+    # notaccept (already so before this module; pinned with test_notaccept_hardness below)
+    ("notaccept-521-does-not-accept-mail", None, "521", "CONN", "521 mx.example.net does not accept mail",
+     R.NOTACCEPT),
+    ("notaccept-4.3.2-not-accepting", "4.3.2", "421", "CONN", "421 4.3.2 mx.example.net does not accept mail",
+     R.NOTACCEPT),
     ("unknown-words-onhold", None, None, None, "something odd happened", R.ONHOLD),
     ("nothing-at-all", None, None, None, "", R.UNDEFINED),
 ]
@@ -325,3 +432,29 @@ def test_receiver_tables_are_lower_case_data() -> None:
         assert all(rule.phrase == rule.phrase.lower() for rule in receiver.rules), receiver.name
         if receiver.codes:
             assert all(label == label.lower() for label in receiver.codes.table), receiver.name
+
+
+# Sisimai's SMTP::Failure.is_hardbounce: notaccept is hard on a 5xx code, soft on a 4xx one
+@pytest.mark.parametrize(("status", "reply", "hard"), [
+    (None, "521", True),  # "521 Host does not accept mail" (RFC 7504)
+    (None, "556", True),
+    ("5.3.2", "521", True),
+    ("5.3.2", None, True),
+    ("4.3.2", "421", False),
+    (None, "421", False),
+    (None, "450", False),
+    ("", "421", False),
+    ("4.3.2", None, False),
+], ids=lambda v: str(v))
+def test_notaccept_hardness(status: str | None, reply: str | None, hard: bool) -> None:
+    assert is_hard(R.NOTACCEPT, status, reply) is hard
+
+
+# Without any code, the words decide (Sisimai's is_hardbounce: " temporar", " persistent")
+@pytest.mark.parametrize(("diagnostic", "hard"), [
+    ("MX or SRV record indicated no SMTP service", True),
+    ("Destination seem to reject all mails: the host is temporarily refusing mail", False),
+    ("No MX found for domain example.net (a persistent failure in DNS)", False),
+], ids=["no-service-hard", "temporarily-soft", "persistent-soft"])
+def test_notaccept_without_a_code_is_soft_when_its_words_say_temporary(diagnostic: str, hard: bool) -> None:
+    assert is_hard(R.NOTACCEPT, None, None, diagnostic) is hard

@@ -213,7 +213,9 @@ CLASS_FALLBACK: Mapping[str, Reason] = MappingProxyType(
         "5.7": R.SECURITYERROR,
     }
 )
-SYNTAX_REPLY_CODES: frozenset[str] = frozenset({"500", "501", "502", "503", "504"})
+# Sisimai's syntaxerror.rb: a reply code 401-407 or 501-507, when nothing else decided; and RFC 5321's
+# "500 Syntax error, command unrecognized"
+SYNTAX_REPLY_CODES: frozenset[str] = frozenset({"500", *(f"{c}0{n}" for c in "45" for n in range(1, 8))})
 # RFC 7504's "521 Host does not accept mail" and "556 Domain does not accept mail" (Sisimai's notaccept.rb)
 NOTACCEPT_REPLY_CODES: frozenset[str] = frozenset({"521", "556"})
 
@@ -285,12 +287,16 @@ def _second_pass(facts: Facts, by_status: Reason | None, said: Said) -> Reason |
     return None
 
 
-def is_hard(reason: Reason, status: str | None, reply_code: str | None) -> bool:
-    """Sisimai's rule: userunknown, hostunknown, hasmoved; notaccept unless a code says temporary.
+def is_hard(reason: Reason, status: str | None, reply_code: str | None, diagnostic: str = "") -> bool:
+    """Sisimai's rule: userunknown, hostunknown, hasmoved; notaccept unless a code, or without a code
+    its words ("temporarily", "persistent"), say temporary.
 
     A temporary code is never hard: "4.3.0 ... retry timeout exceeded" with "user unknown" in it is a
     failure the sender's MTA gave up on, not a mailbox the receiver says is missing.
     """
-    if (status or reply_code or "").startswith("4"):
+    code = status or reply_code or ""
+    if code.startswith("4"):
         return False
-    return reason in HARD or reason is R.NOTACCEPT
+    if reason is R.NOTACCEPT:
+        return bool(code) or not any(word in diagnostic.lower() for word in (" temporar", " persistent"))
+    return reason in HARD

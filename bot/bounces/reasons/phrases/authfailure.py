@@ -15,6 +15,9 @@ PHRASES = Phrases(
         "dmarc policy",
         "please inspect your spf settings",
         "sender policy framework (spf) fail",
+        "sender policy framework violation",  # Microsoft: 550 5.7.23
+        "doesn't meet the required authentication level",  # Microsoft: 550 5.7.515
+        "5322.from address doesn't meet the authentication requirements",  # Microsoft
         "spf (sender policy framework) domain authentication fail",
         "spf check: fail",
         "spf fail",
@@ -26,5 +29,7 @@ PHRASES = Phrases(
     pairs=(
         (" is not allowed to send mail.", "_401"),
         ("is not allowed to send from <", " per it's spf record"),
+        ("spf: ", " is not allowed to send "),
+        ("is not allowed to send ", " spf "),
     ),
 )

@@ -6,11 +6,11 @@ from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
     contains=(
-        "a poor email reputation score",
+        "poor email reputation score",
         "has been temporarily rate limited due to ip reputation",
         "ip/domain reputation problems",
         "likely suspicious due to the very low reputation",  # Gmail
-        "the sending mta's poor reputation",
+        "sending mta's poor reputation",  # Cisco IronPort
         "low reputation",
         "bad reputation",
         "sender reputation",

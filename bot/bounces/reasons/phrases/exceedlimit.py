@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from bot.bounces.reasons.phrases.base import Phrases
 
-PHRASES = Phrases(contains=("message too large",))
+PHRASES = Phrases(
+    contains=(
+        "message header size exceeds limit",
+        "message too large",
+    )
+)

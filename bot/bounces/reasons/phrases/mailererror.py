@@ -19,6 +19,7 @@ PHRASES = Phrases(
         "pipe to |/",
         "local delivery failed",
         "command output:",
+        " || exit ",  # a pipe command's fallback: "|/usr/bin/filter || exit 75"
     ),
     # "procmail: ...", "command died with status 1", "exit 75", "X-Unix; 255"
     regex=re.compile(r"^procmail: |bin/(?:procmail|maildrop)|command died with status \d+|\bexit \d+|x-unix; \d+"),

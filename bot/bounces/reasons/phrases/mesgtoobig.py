@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -31,5 +33,12 @@ PHRASES = Phrases(
         ("message size", "exceed"),
         ("message ", " too big"),
         ("message too large for this ", ""),
+    ),
+    # Sisimai's ("message ", "exceeds ", "limit"), held to the words of a size limit: a free gap
+    # would take "message rejected: sender exceeds rate limit" (speeding) and "message header size
+    # exceeds limit" (exceedlimit)
+    regex=re.compile(
+        r"message (?:(?:body|data|length|size) )?exceeds (?:(?:the|our|this|an?|local|server|site|configured|"
+        r"administrative|fixed|hard|maximum|max|allowed|permitted) )*(?:(?:message|size|length) )?limit"
     ),
 )

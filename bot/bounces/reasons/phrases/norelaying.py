@@ -14,13 +14,15 @@ PHRASES = Phrases(
         "we don't handle mail for",
         "no relaying",
         "insecure mail relay",
-        "mail server requires authentication when attempting to send to a non-local e-mail",
+        "send to a non-local e-mail",  # MailEnable
         "not allowed to relay through this machine",
         "relay access denied",
         "relay denied",
         "relay not permitted",
-        "relaying denied",
-        "that domain isn't in my list of allowed rcpthost",
+        "relay prohibition",
+        "relaying denied",  # Sendmail
+        "domain isn't in my list of allowed rcpthost",  # qmail
+        "specified domain is not allowed",
         "unable to relay for",
         "relaying not allowed",
         "relaying is disabled",
@@ -30,5 +32,11 @@ PHRASES = Phrases(
         "relaying mail to",
         "not a gateway",
         "unable to relay",
-    )
+    ),
+    pairs=(
+        # 554 5.7.1 <a@example.org>: Relay for a@example.org is denied
+        ("relay ", "denied"),
+        # 550 5.7.1 You are not authorized to relay
+        (" not ", " to relay"),
+    ),
 )

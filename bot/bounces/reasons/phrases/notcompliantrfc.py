@@ -8,11 +8,16 @@ PHRASES = Phrases(
     contains=(
         # Gmail: 550-5.7.1 Messages with multiple addresses in From: header are not accepted
         "messages with multiple addresses in from:",
+        "multiple addresses in from: header",
         "this message is not rfc 5322 compliant",
         "https://support.google.com/mail/?p=rfcmessagenoncompliant",
         "duplicate header",
         "multiple from addresses",
         "not rfc 5322 compliant",
         "rfc 5322",
-    )
+    ),
+    pairs=(
+        # Gmail: There are multiple Subject headers.
+        (" multiple ", " header"),
+    ),
 )

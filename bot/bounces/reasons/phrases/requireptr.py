@@ -6,7 +6,7 @@ from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
     contains=(
-        "access denied. ip name lookup failed",
+        "ip name lookup failed",
         "all mail servers must have a ptr record with a valid reverse dns entry",
         "bad dns ptr resource record",
         "cannot find your hostname",
@@ -32,6 +32,8 @@ PHRASES = Phrases(
     pairs=(
         ("domain ", " mismatches client ip"),
         ("dns lookup failure: ", " try again later"),
+        ("domain name verification on your ip address ", " failed"),
+        ("ptr", " record"),
         ("reverse dns lookup for host ", " failed permanently"),
         ("server access ", " forbidden by invalid rdns record of your mail server"),
         ("service permits ", " unverifyable sending ips"),

@@ -11,5 +11,11 @@ PHRASES = Phrases(
         "mail sent from your ip address has been temporarily rate limited",
         "please try again slower",
         "receiving mail at a rate that prevents additional messages from being delivered",  # Gmail
-    )
+    ),
+    pairs=(
+        # 421 4.7.0 Your mail has been temporarily rate limited, try again later
+        ("temporarily", "rate limited"),
+        # Comcast: 421 ... throttled, see https://postmaster.comcast.net/...
+        ("throttled ", "postmaster.comcast.net"),
+    ),
 )

@@ -35,5 +35,11 @@ PHRASES = Phrases(
         "user is suspended",
         "has been suspended",
         "user account disabled",
+        "archived recipient",
+        "inactive account",
+        "the email account that you tried to reach is inactive",  # Gmail
+        "this account has been temporarily suspended",
+        "this address no longer accepts mail",
+        "user or domain is disabled",
     )
 )

@@ -28,7 +28,10 @@ PHRASES = Phrases(
         "temporary local problem",
         "timeout waiting for input",
         "554 transaction failed",  # Hotmail's classic reply, often at the end of a line
+        "transaction failed ",
         "internal error",
         "system error",
-    )
+    ),
+    # "451 4.3.0 Unable to connect to the LMTP daemon" (a local delivery agent that is down)
+    pairs=(("unable to connect ", "daemon"),),
 )

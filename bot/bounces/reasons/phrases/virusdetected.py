@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -16,5 +18,8 @@ PHRASES = Phrases(
         "infected with",
         "contains a virus",
         "malware detected",
-    )
+    ),
+    # "message was infected with a virus", "message was rejected ... virus": Sisimai's
+    # ("message was ", "ected", " virus")
+    regex=re.compile(r"message was \w*ected\b.* virus"),
 )
