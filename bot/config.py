@@ -241,6 +241,7 @@ class DNSSettings(_Section):
 class SlackSettings(_Section):
     mode: Literal["socket", "http"] = "socket"
     channel: str = ""
+    ops_channel: str = ""  # the bot's own trouble (a job failing); "": the alert channel
     api_url: str = "https://slack.com/api/"
     bot_token_env: EnvName = "SLACK_BOT_TOKEN"
     app_token_env: EnvName = "SLACK_APP_TOKEN"

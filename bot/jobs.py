@@ -140,7 +140,7 @@ class ExpectedFailures(logging.Filter):
 class OpsNotices:
     """EVENT_JOB_ERROR → an ops notice, at most one per job per `every`, so a failing job never floods."""
 
-    def __init__(self, send: Callable[[str], None], *, clock: Clock, every: timedelta = OPS_NOTICE_EVERY):
+    def __init__(self, send: Callable[..., None], *, clock: Clock, every: timedelta = OPS_NOTICE_EVERY):
         self._send = send
         self._clock = clock
         self._every = every
@@ -160,7 +160,7 @@ class OpsNotices:
         more = f" ({failures} failures since the last notice)" if failures > 1 else ""
         text = f"The {event.job_id} job failed{more}: {_sentence(event.exception)} The bot keeps running."
         try:
-            self._send(text)
+            self._send(text, topic=event.job_id)
         except Exception:  # the notice channel itself may be what is down; the log still has it
             log.exception("could not send the ops notice: %s", text)
 

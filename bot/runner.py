@@ -120,6 +120,7 @@ def start_bot(
         slack_notifier = SlackNotifier(
             engine,
             channel=settings.slack.channel,
+            ops_channel=settings.slack.ops_channel,
             window=settings.monitor.window,
             clock=clock,
             delist_urls=catalogue_delist_urls(settings.dns),

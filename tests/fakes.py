@@ -17,5 +17,5 @@ class Recorder:
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
         self.notified.append((incident, list(events)))
 
-    def ops(self, text: str) -> None:
+    def ops(self, text: str, *, topic: str = "") -> None:
         self.notices.append(text)

@@ -101,7 +101,9 @@ def test_recheck_checks_only_domains_with_an_open_incident(engine: Engine) -> No
 def test_ops_notices_are_rate_limited_per_job() -> None:
     now = [datetime(2026, 3, 2, tzinfo=UTC)]
     sent: list[str] = []
-    notices = OpsNotices(sent.append, clock=lambda: now[0], every=timedelta(hours=1))
+    topics: list[str] = []
+    notices = OpsNotices(lambda text, topic: (sent.append(text), topics.append(topic)), clock=lambda: now[0],
+                         every=timedelta(hours=1))
 
     def fail(job_id: str, message: str) -> None:
         notices(SimpleNamespace(job_id=job_id, exception=RuntimeError(message)))  # type: ignore[arg-type]
@@ -114,6 +116,7 @@ def test_ops_notices_are_rate_limited_per_job() -> None:
     assert sent == ["The scan job failed: down. The bot keeps running.",
                     "The watch job failed: resolver timeout. The bot keeps running.",
                     "The scan job failed (2 failures since the last notice): still down. The bot keeps running."]
+    assert topics == [SCAN, "watch", SCAN], "each job's notices keep to their own thread"
 
 
 class SlowChecker(FakeChecker):

@@ -28,8 +28,9 @@ class Notifier(Protocol):
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
         """Announce the incident's events (none: only its figures changed; update the card)."""
 
-    def ops(self, text: str) -> None:
-        """A notice for the people who run the bot: a job fails, a mailbox cannot be read."""
+    def ops(self, text: str, *, topic: str = "") -> None:
+        """A notice for the people who run the bot: a job fails, a mailbox cannot be read. `topic` (the
+        job) groups the notices of one cause, so that Slack keeps them in one thread a day."""
 
 
 class ConsoleNotifier:
@@ -44,7 +45,7 @@ class ConsoleNotifier:
         if text:
             self._write(text)
 
-    def ops(self, text: str) -> None:
+    def ops(self, text: str, *, topic: str = "") -> None:
         self._write(f"[ops] {text}\n")
 
     def _write(self, text: str) -> None:

@@ -47,7 +47,12 @@ class DeliveryReport:
 
 
 class _NoCard(Exception):
-    """A thread message of an incident whose card is not in Slack (it was discarded, or never made)."""
+    """A thread message of an incident whose card is not in Slack (it was discarded, or never made), or
+    a reply whose parent message never will be."""
+
+
+class _Waiting(Exception):
+    """A reply whose parent message is not posted yet: it goes once the parent has."""
 
 
 class OutboxDelivery:
@@ -91,6 +96,9 @@ class OutboxDelivery:
             ts, channel = self._send(row)
         except _NoCard as exc:
             return self._dead(row, now, f"permanent: {exc}")
+        except _Waiting as exc:
+            outbox_store.retry_later(self._engine, row, at=now + backoff(row.attempts), error=f"{exc} {NOT_SENT}")
+            return "failed"
         except SlackFailure as failure:
             if failure.kind is FailureKind.PERMANENT:
                 return self._dead(row, now, str(failure))
@@ -143,6 +151,8 @@ class OutboxDelivery:
             return None, None
         if row.action in TOP_LEVEL:
             channel, thread_ts = str(row.channel), None
+        elif row.action is Action.POST_REPLY:
+            channel, thread_ts = self._parent_of(row)
         else:
             location = card_location(self._engine, row.incident_id) if row.incident_id is not None else None
             if location is None:
@@ -161,6 +171,14 @@ class OutboxDelivery:
         posted = self._gateway.post(channel, payload, key=row.dedupe_key, thread_ts=thread_ts,
                                     broadcast=bool(payload.get("reply_broadcast")))
         return posted.ts, posted.channel
+
+    def _parent_of(self, row: Claimed) -> tuple[str, str]:
+        parent = outbox_store.parent_state(self._engine, str(row.payload.get("parent", "")))
+        if parent is None or parent.dead:
+            raise _NoCard(f"the message it replies to is {'a dead letter' if parent else 'not in the outbox'}")
+        if parent.ts is None:
+            raise _Waiting("waiting for the message it replies to")
+        return str(parent.channel or row.channel), parent.ts
 
     def _already_posted(self, row: Claimed, channel: str, thread_ts: str | None) -> str | None:
         try:

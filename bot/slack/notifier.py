@@ -59,6 +59,7 @@ class SlackNotifier:
         *,
         channel: str,
         window: timedelta,
+        ops_channel: str = "",  # "": the alert channel
         clock: Callable[[], datetime],
         delist_urls: DelistUrls = _no_delist_urls,
         charts: bool | None = None,  # None: when matplotlib is installed (bouncecheck[charts])
@@ -66,6 +67,7 @@ class SlackNotifier:
     ) -> None:
         self._engine = engine
         self._channel = channel
+        self._ops_channel = ops_channel or channel
         self._window = window
         self._clock = clock
         self._delist_urls = delist_urls
@@ -115,19 +117,6 @@ class SlackNotifier:
             ]
         )
 
-    def post_message(self, message: blocks.Message, *, key: str) -> None:
-        """A top-level message in the alert channel (ops notices)."""
-        self._enqueue(
-            [
-                OutboxRow(
-                    dedupe_key=key,
-                    incident_id=None,
-                    action=Action.POST_MESSAGE,
-                    channel=self._channel,
-                    payload=message.payload(),
-                )
-            ]
-        )
 
     def _enqueue(self, rows: Sequence[OutboxRow]) -> int:
         inserted = enqueue(self._engine, rows, self._clock())
@@ -135,11 +124,19 @@ class SlackNotifier:
             self._on_enqueue()
         return inserted
 
-    def ops(self, text: str) -> None:
-        """A notice for the people who run the bot; the same text at most once an hour."""
+    def ops(self, text: str, *, topic: str = "") -> None:
+        """A notice for the people who run the bot, in the ops channel, kept out of the incident cards:
+        a topic's (a job's) first notice of the UTC day is a top-level message, the day's others
+        reply in its thread; the same text at most once an hour."""
         now = self._clock()
-        key = f"ops:{hashlib.sha256(text.encode()).hexdigest()[:16]}:{now:%Y%m%d%H}"
-        self.post_message(blocks.notice(f"🛠️ {blocks.inert(text)}"), key=key)
+        payload = blocks.notice(f"🛠️ {blocks.inert(text)}").payload()
+        parent = f"ops:{topic or 'bot'}:{now:%Y%m%d}"
+        if self._enqueue([OutboxRow(dedupe_key=parent, incident_id=None, action=Action.POST_MESSAGE,
+                                    channel=self._ops_channel, payload=payload)]):
+            return
+        key = f"{parent}:{hashlib.sha256(text.encode()).hexdigest()[:16]}:{now:%H}"
+        self._enqueue([OutboxRow(dedupe_key=key, incident_id=None, action=Action.POST_REPLY,
+                                 channel=self._ops_channel, payload={**payload, "parent": parent})])
 
     def _event_rows(
         self, incident: Incident, event: IncidentEvent, now: datetime, urls: Mapping[Listing, str]

@@ -32,6 +32,7 @@ class Action(StrEnum):
     POST_THREAD = "post_thread"  # a reply in the card's thread
     UPLOAD = "upload"  # a chart into the thread
     POST_MESSAGE = "post_message"  # a top-level message of no incident (ops notices)
+    POST_REPLY = "post_reply"  # a reply in the thread of a POST_MESSAGE, named by its key in payload["parent"]
 
 
 TOP_LEVEL = frozenset({Action.POST_CARD, Action.POST_MESSAGE})
@@ -108,6 +109,24 @@ def _insert_ignore(conn: Connection, row: OutboxRow, now: datetime) -> int:
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement: Any = insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return int(conn.execute(statement).rowcount or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ParentState:
+    """Where a POST_MESSAGE went, as its replies need it."""
+
+    channel: str | None
+    ts: str | None  # None until it is delivered
+    dead: bool
+
+
+def parent_state(engine: Engine, dedupe_key: str) -> ParentState | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(outbox.c.channel, outbox.c.ts, outbox.c.delivered_at, outbox.c.dead_at)
+                           .where(outbox.c.dedupe_key == dedupe_key)).first()
+    if row is None:
+        return None
+    return ParentState(channel=row.channel, ts=row.ts if row.delivered_at else None, dead=row.dead_at is not None)
 
 
 # --------------------------------------------------------------------------- claim and settle

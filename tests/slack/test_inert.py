@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.models import (
     BlacklistState,
@@ -37,6 +37,7 @@ from bot.slack import blocks
 from bot.slack.inert import ZWSP, inert
 from bot.slack.notifier import SlackNotifier
 from bot.slack.text_render import render_text
+from bot.store.schema import outbox
 from tests.events import ZEN_LISTING, event
 from tests.slack import helpers
 
@@ -323,9 +324,7 @@ def test_a_hostile_check_answer_shows_nothing_live(verdict: Verdict, problems: t
     assert_nothing_live(blocks.recheck_answer(INCIDENT, result).payload())
 
 
-def test_a_hostile_home_tab_usage_and_ops_notice_show_nothing_live(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_hostile_home_tab_usage_and_ops_notice_show_nothing_live(engine: Engine) -> None:
     home = blocks.home_view(blocks.HomeData(
         domains=(("example.com", INCIDENT), ("quiet.example", None)),
         incident_urls={7: "https://s.example/p1"},
@@ -339,12 +338,12 @@ def test_a_hostile_home_tab_usage_and_ops_notice_show_nothing_live(
     assert "<https://s.example/p1|open card>" in json.dumps(home)
     assert_nothing_live(blocks.usage(HOSTILE).payload())
     assert_nothing_live(blocks.checking(HOSTILE))
-    sent: list[blocks.Message] = []
     notifier = SlackNotifier(engine, channel="C0ALERTS", window=timedelta(hours=1), clock=lambda: NOW, charts=False)
-    monkeypatch.setattr(notifier, "post_message", lambda message, *, key: sent.append(message))
     notifier.ops(HOSTILE)
-    assert len(sent) == 1 and sent[0].text.startswith("🛠️ ")
-    assert_nothing_live(sent[0].payload())
+    with engine.connect() as conn:
+        (queued,) = conn.execute(select(outbox.c.payload)).scalars()
+    assert str(queued["text"]).startswith("🛠️ ")
+    assert_nothing_live(queued)
 
 
 def test_the_diagnosis_keeps_its_own_command_spans_only() -> None:

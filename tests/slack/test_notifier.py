@@ -95,6 +95,47 @@ def test_the_card_keeps_the_link_slack_gives_it(engine: Engine, slack: SlackStan
     assert len([c for c in slack.of("chat.getPermalink") if c.ok]) == 1, "kept, not asked at every update"
 
 
+def test_ops_notices_go_to_the_ops_channel_one_thread_per_job_and_day(engine: Engine, slack: SlackStandIn,
+                                                                      clock: Clock) -> None:
+    gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
+    notifier = SlackNotifier(engine, channel=CHANNEL, ops_channel="C0OPS", window=timedelta(hours=1), clock=clock,
+                             charts=False)
+    notifier.ops("The scan job failed: IMAP down.", topic="scan")
+    clock.advance(hours=1)
+    notifier.ops("The scan job failed (3 failures since the last notice): IMAP down.", topic="scan")
+    notifier.ops("The watch job failed: resolver timeout.", topic="watch")
+    clock.advance(hours=1)
+    notifier.ops("The scan job failed (2 failures since the last notice): IMAP down.", topic="scan")
+    clock.advance(days=1)
+    notifier.ops("The scan job failed: IMAP down.", topic="scan")
+    deliver_outbox(engine, gateway, clock())
+    assert CHANNEL not in slack.messages, "the bot's own trouble stays out of the incident cards' channel"
+    ops = slack.messages["C0OPS"]
+    tops = [m for m in ops if "thread_ts" not in m]
+    assert [m["text"] for m in tops] == ["🛠️ The scan job failed: IMAP down.",
+                                         "🛠️ The watch job failed: resolver timeout.",
+                                         "🛠️ The scan job failed: IMAP down."]  # the next day: a new thread
+    replies = [m for m in ops if m.get("thread_ts") == tops[0]["ts"]]
+    assert [m["text"][:40] for m in replies] == ["🛠️ The scan job failed (3 failures since",
+                                                 "🛠️ The scan job failed (2 failures since"]
+
+
+def test_an_ops_reply_waits_for_its_thread_and_goes_once_it_is_there(engine: Engine, slack: SlackStandIn,
+                                                                     clock: Clock) -> None:
+    gateway = SlackGateway(web_client(make_settings(slack).slack, TOKEN, timeout=5, retries=1))
+    notifier = SlackNotifier(engine, channel=CHANNEL, window=timedelta(hours=1), clock=clock, charts=False)
+    slack.fail("chat.postMessage", 500)
+    notifier.ops("The scan job failed: IMAP down.", topic="scan")
+    notifier.ops("The scan job failed again: IMAP down.", topic="scan")
+    deliver_outbox(engine, gateway, clock())  # the parent fails (5xx); its reply must not go top level
+    assert not [c for c in slack.of("chat.postMessage") if c.ok]
+    for _ in range(4):
+        clock.advance(minutes=1)
+        deliver_outbox(engine, gateway, clock())
+    parent, reply = slack.messages[CHANNEL]
+    assert "thread_ts" not in parent and reply["thread_ts"] == parent["ts"]
+
+
 def test_429_then_500_then_success_delivers_once_in_order(
     engine: Engine, slack: SlackStandIn, clock: Clock, parts: tuple[SlackNotifier, Any, Incident]
 ) -> None:
