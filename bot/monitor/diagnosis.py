@@ -172,7 +172,7 @@ def _blacklisted(facts: Facts) -> Diagnosis:
     if facts.check is None:
         evidence.append("No blacklist check has run yet for our IPs and domain.")
     elif not listings.listed(facts.check):
-        evidence.append(f"Our checked IPs and domain were not listed at {facts.check.checked_at:%H:%M} UTC: "
+        evidence.append(f"Our checked IPs and domain were not listed at {facts.check.checked_at:%Y-%m-%d %H:%M} UTC: "
                         "the listing may be of a relay or already expired.")
     delist = [f"{result.list}: {result.delist_url}" for _, result in _listed(facts) if result.delist_url]
     steps = ["Find out why we were listed (the list's lookup page and TXT record say) and stop it first: "

@@ -49,9 +49,9 @@ def blacklist_status(check: CheckResult | None, failure: CheckFailure | None, no
     `failure` is a check that could not run at all, newer than `check` (the last one that ran).
     """
     if failure is not None:
-        last = f"; the last check that ran was at {check.checked_at:%H:%M} UTC" if check else ""
-        return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=failure.at,
-                               why=f"the check at {failure.at:%H:%M} UTC could not run: {failure.reason}{last}")
+        last = f"; the last check that ran was at {check.checked_at:%Y-%m-%d %H:%M} UTC" if check else ""
+        why = f"the check at {failure.at:%Y-%m-%d %H:%M} UTC could not run: {failure.reason}{last}"
+        return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=failure.at, why=why)
     if check is None:
         return BlacklistStatus(state=BlacklistState.NOT_CHECKED, why="no blacklist check has run yet")
     answered = len({r.zone for _, r in zone_results(check)
@@ -63,7 +63,7 @@ def blacklist_status(check: CheckResult | None, failure: CheckFailure | None, no
                                why=unanswered(check))
     if now - check.checked_at > max_age:
         return BlacklistStatus(state=BlacklistState.UNKNOWN, checked_at=check.checked_at, lists=answered,
-                               why=f"the last complete check was at {check.checked_at:%H:%M} UTC, more than "
+                               why=f"the last complete check was at {check.checked_at:%Y-%m-%d %H:%M} UTC, more than "
                                    f"{span(max_age)} ago")
     return BlacklistStatus(state=BlacklistState.NOT_LISTED, checked_at=check.checked_at, lists=answered)
 

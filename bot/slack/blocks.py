@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, assert_never
 
 from bot.blocklists import describe
@@ -212,6 +212,26 @@ def when(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+# A moment the monitor wrote into a sentence ("the check at 2026-12-01 11:59 UTC could not run"),
+# not already a date token's fallback (after "|")
+_UTC_MOMENT = re.compile(r"(?<![|\d])(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC(?![\d>])")
+
+
+def local_times(text: str) -> str:
+    """Every "YYYY-MM-DD HH:MM UTC" in `text` as a date Slack shows in the reader's time zone.
+
+    The monitor's sentences keep UTC, which the console, the CLI and --json show as it is; only Slack
+    knows each reader's zone, without a users.info call."""
+    def local(found: re.Match[str]) -> str:
+        try:
+            moment = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        except ValueError:  # "2026-13-45 99:99 UTC": left as written
+            return found.group(0)
+        return when(moment)
+
+    return _UTC_MOMENT.sub(local, text) if " UTC" in text else text
+
+
 def duration(span: timedelta) -> str:
     minutes = max(0, int(span.total_seconds() // 60))
     days, rest = divmod(minutes, 1440)
@@ -227,7 +247,7 @@ def duration(span: timedelta) -> str:
 def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> Block:
     """A mrkdwn text object. Verbatim: Slack does not link bare URLs or #channel names in it; the links,
     mentions and dates the bot writes as `<…>` still work, and `inert` has disarmed everything else."""
-    return {"type": "mrkdwn", "text": clip(text, limit), "verbatim": True}
+    return {"type": "mrkdwn", "text": clip(local_times(text), limit), "verbatim": True}
 
 
 def section(text: str) -> Block:

@@ -30,7 +30,7 @@ def test_a_stale_clean_check_is_unknown() -> None:
     check = FakeChecker(at=T0 - minutes(45))(DOMAIN, SETTINGS)
     status = blacklist_status(check, None, T0, FRESH)
     assert status.state is BlacklistState.UNKNOWN
-    assert status.why == "the last complete check was at 08:15 UTC, more than 30 minutes ago"
+    assert status.why == "the last complete check was at 2026-03-02 08:15 UTC, more than 30 minutes ago"
 
 
 def test_a_check_that_could_not_run_is_unknown_whatever_came_before() -> None:
@@ -38,8 +38,8 @@ def test_a_check_that_could_not_run_is_unknown_whatever_came_before() -> None:
     failure = CheckFailure(at=T0 - minutes(1), reason="no blacklist could be checked through 127.0.0.1:53: timeout")
     status = blacklist_status(check, failure, T0, FRESH)
     assert status.state is BlacklistState.UNKNOWN
-    assert status.why == ("the check at 08:59 UTC could not run: no blacklist could be checked through "
-                          "127.0.0.1:53: timeout; the last check that ran was at 08:40 UTC")
+    assert status.why == ("the check at 2026-03-02 08:59 UTC could not run: no blacklist could be checked through "
+                          "127.0.0.1:53: timeout; the last check that ran was at 2026-03-02 08:40 UTC")
 
 
 def test_lists_that_did_not_answer_make_it_unknown_and_are_named() -> None:

@@ -74,7 +74,8 @@ def test_a_check_that_fails_turns_an_incidents_clean_status_unknown_and_is_no_ba
     report = watch(engine, settings, T0 + minutes(1), check=checker)
     [(incident, _)] = report.outcomes
     assert incident.blacklist is not None and incident.blacklist.state is BlacklistState.UNKNOWN
-    assert incident.blacklist.why.startswith("the check at 09:01 UTC could not run: the resolver did not answer")
+    assert incident.blacklist.why.startswith(
+        "the check at 2026-03-02 09:01 UTC could not run: the resolver did not answer")
     # Listed at the next check that runs: compared with the last check that ran, so it is news once.
     checker.failing.clear()
     checker.listed.add(OUR_IP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -425,3 +425,15 @@ def test_an_ip_target_shows_no_empty_parentheses() -> None:
                          ips=(IPCheck(ip="192.0.2.1", sources=()),), verdict=Verdict.CLEAN)
     text = render_text(blocks.check_answer(result, figures=None, incident=None).payload())
     assert "Checked IPs: 192.0.2.1" in text and "()" not in text
+
+
+def test_times_in_the_monitors_sentences_show_in_each_readers_time_zone() -> None:
+    status = BlacklistStatus(state=BlacklistState.UNKNOWN,
+                             why="the check at 2026-11-27 11:58 UTC could not run: timeout")
+    raw = json.dumps(blocks.incident_card(replace(INCIDENT, listings=(), blacklist=status), now=NOW).payload())
+    at = int(datetime(2026, 11, 27, 11, 58, tzinfo=UTC).timestamp())
+    assert f"the check at <!date^{at}^{{date_short_pretty}} {{time}}|2026-11-27 11:58 UTC> could not run" in raw
+    assert "UTC could not run" not in raw.replace("UTC> could not run", ""), "no time left in UTC only"
+    # the bot's own date tokens are not wrapped again
+    assert blocks.local_times(blocks.when(NOW)) == blocks.when(NOW)
+    assert blocks.local_times("build 2026-13-45 99:99 UTC") == "build 2026-13-45 99:99 UTC"
