@@ -12,12 +12,22 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot import schedules
 from bot.errors import ConfigError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
@@ -270,6 +280,85 @@ class MetricsSettings(_Section):
     host: str = "127.0.0.1"
 
 
+def _zone_name(name: str) -> str:
+    schedules.zone(name)
+    return name.strip() or "UTC"
+
+
+TimeZoneName = Annotated[str, AfterValidator(_zone_name)]
+_DOMAIN_PATTERN = re.compile(r"^(?:\*|\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+
+
+def _domain_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for name in names:
+        pattern = name.strip().lower().rstrip(".")
+        if not _DOMAIN_PATTERN.match(pattern):
+            raise ValueError(f"{name!r} is not a domain or a pattern such as '*.example.com'")
+        out.append(pattern)
+    return tuple(out)
+
+
+DomainPatterns = Annotated[tuple[str, ...], AfterValidator(_domain_patterns)]
+_USER_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+class RouteSettings(_Section):
+    """Where a domain's alerts go: its card, thread, reminders and digest (`[[routes]]`)."""
+
+    domains: DomainPatterns = Field(min_length=1)  # exact, or "*.example.com" for its subdomains
+    channel: str = Field(min_length=1)
+    mention: str = ""  # a user group ID (S0123…) the reminders mention
+    escalate_after: Duration | None = None  # unacknowledged this long: a reminder in the thread; None: off
+    repeat_after: Duration = timedelta(hours=1)  # then one every this long until someone acts
+
+    @field_validator("mention")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _USER_GROUP.match(value):
+            raise ValueError("expected a user group ID such as 'S0123ABCD' (Slack → the group → Copy group ID)")
+        return value
+
+
+class MaintenanceSettings(_Section):
+    """A planned quiet time for some domains (`[[maintenance]]`): counted, not posted."""
+
+    domains: DomainPatterns = ("*",)
+    weekly: str = ""  # "sat 22:00-sun 04:00", every week
+    start: datetime | None = None  # or once, from start to end (local times in `timezone`)
+    end: datetime | None = None
+    timezone: TimeZoneName = "UTC"
+    reason: str = ""
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        if value.strip():
+            schedules.parse_weekly_window(value)
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MaintenanceSettings:
+        if bool(self.weekly) == (self.start is not None or self.end is not None):
+            raise ValueError("set either weekly, or start and end")
+        if not self.weekly and (self.start is None or self.end is None or self.end <= self.start):
+            raise ValueError("start and end both, end after start")
+        return self
+
+
+class DigestSettings(_Section):
+    schedule: str = ""  # "mon 09:00", "daily 08:30"; "": no digest
+    timezone: TimeZoneName = "UTC"
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if value.strip():
+            schedules.parse_week_time(value)
+        return value.strip()
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -279,6 +368,9 @@ class Settings(_Section):
     monitor: MonitorSettings = MonitorSettings()
     dns: DNSSettings = DNSSettings()
     slack: SlackSettings = SlackSettings()
+    routes: tuple[RouteSettings, ...] = ()
+    maintenance: tuple[MaintenanceSettings, ...] = ()
+    digest: DigestSettings = DigestSettings()
     source_path: str = ""  # the file these came from, for messages
 
     @field_validator("mailboxes")
@@ -314,6 +406,8 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
         boxes = data.get("mailboxes") or []
         name = boxes[index].get("name") if index < len(boxes) and isinstance(boxes[index], dict) else None
         prefix = f"[[mailboxes]] {name!r}" if name else f"[[mailboxes]] #{index + 1}"
+    elif head in ("routes", "maintenance") and rest and isinstance(rest[0], int):
+        prefix = f"[[{head}]] #{int(rest.pop(0)) + 1}"
     elif rest:
         prefix = f"[{head}]"
     else:

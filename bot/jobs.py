@@ -40,7 +40,8 @@ Deliver = Callable[[datetime], object]  # sends what the notifier queued (the Sl
 OPS_NOTICE_EVERY = timedelta(hours=1)
 LEARN_RETRY = timedelta(minutes=1)  # servers DNS could not tell are asked for again this often
 RETENTION_EVERY = timedelta(days=1)
-SCAN, WATCH, RECHECK, RETENTION, DELIVER = "scan", "watch", "recheck", "retention", "deliver"
+SCAN, WATCH, RECHECK, RETENTION, DELIVER, ONCALL = "scan", "watch", "recheck", "retention", "deliver", "oncall"
+ONCALL_EVERY = timedelta(minutes=1)  # reminders and digests are due to the minute
 
 
 def utc_now() -> datetime:
@@ -57,6 +58,7 @@ class Jobs:
     scan: Scan
     check: Checker
     deliver: Deliver | None = None
+    oncall: Deliver | None = None  # reminders, cards after a quiet, digests (Slack only)
     clock: Clock = utc_now
     baselines: BaselineCache = field(default_factory=BaselineCache)
     _learn_tried_at: datetime | None = None
@@ -106,6 +108,10 @@ class Jobs:
     def deliver_queued(self) -> None:
         if self.deliver is not None:
             self.deliver(self.clock())
+
+    def oncall_due(self) -> None:
+        if self.oncall is not None:
+            self.oncall(self.clock())
 
     def _watch(self, domains: Sequence[str] | None) -> None:
         # The checks take seconds to a minute: they run outside the evaluation lock, so a scan's
@@ -166,6 +172,7 @@ class OpsNotices:
 
 
 def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, deliver: Deliver | None = None,
+                    oncall: Deliver | None = None,
                     scan: Scan | None = None, check: Checker | None = None, clock: Clock = utc_now,
                     env: Mapping[str, str] | None = None) -> BackgroundScheduler:
     """A scheduler (not started) with every job of the bot; the caller starts and shuts it down.
@@ -175,7 +182,7 @@ def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, d
     """
     jobs = Jobs(settings=settings, engine=engine, notifier=notifier,
                 scan=scan or mailbox_scan(settings, engine, env if env is not None else environ()),
-                check=check or default_checker(), deliver=deliver, clock=clock)
+                check=check or default_checker(), deliver=deliver, oncall=oncall, clock=clock)
     schedule = settings.schedule
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     now = clock()
@@ -191,6 +198,8 @@ def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, d
     every(RETENTION, jobs.prune, RETENTION_EVERY, now + timedelta(minutes=5))
     if deliver is not None:
         every(DELIVER, jobs.deliver_queued, schedule.deliver_interval, now)
+    if oncall is not None:
+        every(ONCALL, jobs.oncall_due, ONCALL_EVERY, now + ONCALL_EVERY)
     scheduler.add_listener(OpsNotices(notifier.ops, clock=clock), EVENT_JOB_ERROR)
     executor_log = logging.getLogger("apscheduler.executors.default")
     if not any(isinstance(f, ExpectedFailures) for f in executor_log.filters):

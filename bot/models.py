@@ -351,9 +351,19 @@ class Incident:
     kind: IncidentKind = IncidentKind.FLOOD  # a listing incident becomes a flood when bounces reach the threshold
     blacklist: BlacklistStatus | None = None  # as of the last evaluation; None: never evaluated with one
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the window's bounces cite → bounces citing each
+    resolution: ResolutionOutcome | None = None  # what the person who resolved it chose
+    resolution_note: str = ""  # and wrote
 
 
 # --------------------------------------------------------------------------- what an incident says happened
+
+
+class ResolutionOutcome(StrEnum):
+    """What the person resolving an incident says of the cause the bot named."""
+
+    CONFIRMED = "confirmed"  # the likely cause was the cause
+    OTHER_CAUSE = "other_cause"
+    FALSE_ALARM = "false_alarm"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -434,6 +444,8 @@ class Snoozed:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resolved:
     by_person: bool
+    outcome: ResolutionOutcome | None = None  # a person's resolve, from the Resolve dialog
+    note: str = ""
 
 
 # What happened, one type per kind: renderers `match` on it, and mypy sees a kind left out.

@@ -29,10 +29,12 @@ from bot.jobs import Scan, build_scheduler, utc_now
 from bot.monitor.health import Health, Problem, assess, down
 from bot.monitor.notify import ConsoleNotifier, Notifier
 from bot.monitor.watch import Checker
+from bot.routing import route_for
 from bot.slack.app import bot_token, build_app, build_services, web_client
 from bot.slack.delivery import Courier, OutboxDelivery
 from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier, catalogue_delist_urls
+from bot.slack.oncall import current_quiet, run_oncall
 from bot.store.database import open_engine
 from bot.store.health_queries import health_facts
 from bot.store.leases import Heartbeat
@@ -89,6 +91,23 @@ def slack_configured(settings: Settings, env: Mapping[str, str]) -> bool:
     return bool(settings.slack.channel and settings.slack.bot_token_env and env.get(settings.slack.bot_token_env))
 
 
+def build_notifier(engine: Engine, settings: Settings, *, clock: Callable[[], datetime],
+                   on_enqueue: Callable[[], None] | None = None, charts: bool | None = None) -> SlackNotifier:
+    """The Slack notifier as the config wants it: routes, the ops channel, silences and maintenance windows."""
+    return SlackNotifier(
+        engine,
+        channel=settings.slack.channel,
+        ops_channel=settings.slack.ops_channel,
+        window=settings.monitor.window,
+        clock=clock,
+        delist_urls=catalogue_delist_urls(settings.dns),
+        charts=charts,
+        on_enqueue=on_enqueue,
+        channel_for=lambda domain: route_for(domain, settings).channel,
+        quiet=lambda domain, now: current_quiet(engine, settings, domain, now),
+    )
+
+
 def start_bot(
     settings: Settings,
     env: Mapping[str, str],
@@ -105,6 +124,7 @@ def start_bot(
     engine = open_engine(settings.storage.url)
     client = app = courier = None
     deliver: Callable[[datetime], object] | None = None
+    oncall: Callable[[datetime], object] | None = None
     notifier: Notifier
     if slack_configured(settings, env):
         signing_secret = secret(env, settings.slack.signing_secret_env, "[slack] signing_secret_env") if http else None
@@ -117,15 +137,11 @@ def start_bot(
 
         # Delivers the moment something is queued; the scheduled job retries what failed.
         courier = Courier(lambda: deliver(clock()))
-        slack_notifier = SlackNotifier(
-            engine,
-            channel=settings.slack.channel,
-            ops_channel=settings.slack.ops_channel,
-            window=settings.monitor.window,
-            clock=clock,
-            delist_urls=catalogue_delist_urls(settings.dns),
-            on_enqueue=courier.kick,
-        )
+        slack_notifier = build_notifier(engine, settings, clock=clock, on_enqueue=courier.kick)
+
+        def oncall(now: datetime) -> object:
+            return run_oncall(engine, settings, slack_notifier, now)
+
         notifier = slack_notifier
         services = build_services(settings, engine, gateway, slack_notifier, clock=clock, kick=courier.kick)
         app = build_app(services, client, signing_secret=signing_secret)
@@ -138,7 +154,7 @@ def start_bot(
         )
         notifier = ConsoleNotifier(sys.stdout)
     scheduler = build_scheduler(
-        settings, engine, notifier, deliver=deliver, clock=clock, scan=scan, check=check, env=env
+        settings, engine, notifier, deliver=deliver, oncall=oncall, clock=clock, scan=scan, check=check, env=env
     )
     metrics.watch_store(engine, settings, clock)  # /metrics reads the store's gauges at each scrape
     if not http:

@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 
 from bot.config import DNSSettings
 from bot.models import CauseChanged, Delisted, EventKind, Grew, Incident, IncidentEvent, IncidentState, Listed, Listing
+from bot.monitor.quiet import Quiet
 from bot.reputation.zones import build_catalogue
-from bot.slack import blocks, chart
-from bot.store.outbox_store import Action, OutboxRow, enqueue
+from bot.slack import blocks, chart, oncall_blocks
+from bot.store.outbox_store import Action, OutboxRow, enqueue, queued
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class SlackNotifier:
         delist_urls: DelistUrls = _no_delist_urls,
         charts: bool | None = None,  # None: when matplotlib is installed (bouncecheck[charts])
         on_enqueue: Callable[[], None] | None = None,
+        channel_for: Callable[[str], str] | None = None,  # a domain's route ([[routes]]); None: `channel`
+        quiet: Callable[[str, datetime], Quiet | None] | None = None,  # silences and maintenance windows
     ) -> None:
         self._engine = engine
         self._channel = channel
@@ -74,18 +77,25 @@ class SlackNotifier:
         self._charts = chart.available() if charts is None else charts
         self._say_no_chart = charts is None and not self._charts
         self._on_enqueue = on_enqueue
+        self._channel_for = channel_for or (lambda _domain: channel)
+        self._quiet = quiet
 
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
         now = self._clock()
+        # A quiet domain posts nothing the bot decided on its own; what a person did (a click) still shows.
+        quiet = self._quiet(incident.domain, now) if self._quiet else None
+        if quiet is not None and not any(event.actor for event in events):
+            log.info("incident %d: %s until %s, nothing posted", incident.id, quiet.kind, quiet.until)
+            return
         urls = self._delist_urls([*incident.listings, *(e.data.listing for e in events
                                                          if isinstance(e.data, Listed | Delisted))])
-        card = blocks.incident_card(incident, now=now, delist_urls=urls).payload()
+        card = self._card(incident, now, urls, quiet)
         rows = [
             OutboxRow(
                 dedupe_key=f"incident:{incident.id}:card",
                 incident_id=incident.id,
                 action=Action.POST_CARD,
-                channel=self._channel,
+                channel=self._channel_for(incident.domain),
                 payload=card,
             )
         ]
@@ -102,6 +112,30 @@ class SlackNotifier:
         )
         inserted = self._enqueue(rows)
         log.debug("incident %d: %d event(s), %d outbox row(s) queued", incident.id, len(events), inserted)
+
+    def refresh_card(self, incident: Incident) -> None:
+        """The card edited in place, quiet or not (a silence was set or lifted); only once it is posted or queued."""
+        if not queued(self._engine, f"incident:{incident.id}:card"):
+            return
+        now = self._clock()
+        quiet = self._quiet(incident.domain, now) if self._quiet else None
+        card = self._card(incident, now, self._delist_urls(list(incident.listings)), quiet)
+        self._enqueue([OutboxRow(dedupe_key=f"incident:{incident.id}:update:{_digest(card)}:{now.isoformat()}",
+                                 incident_id=incident.id, action=Action.UPDATE_CARD, channel=None, payload=card)])
+
+    @staticmethod
+    def _card(incident: Incident, now: datetime, urls: Mapping[Listing, str], quiet: Quiet | None) -> dict[str, Any]:
+        card = blocks.incident_card(incident, now=now, delist_urls=urls).payload()
+        if quiet is not None and incident.state is not IncidentState.RESOLVED:
+            # above the buttons: who made it quiet, why, until when
+            where = card["attachments"][0]["blocks"] if card.get("attachments") else card["blocks"]
+            at = next((n for n, block in enumerate(where) if block.get("type") == "actions"), len(where))
+            where.insert(at, blocks.context(oncall_blocks.quiet_line(quiet)))
+        return card
+
+    def remind(self, incident: Incident, step: int, message: blocks.Message) -> None:
+        """Escalation step `step` of an unacknowledged incident, in its thread, once (its key says the step)."""
+        self.post_in_thread(incident, message, key=f"remind:{step}")
 
     def post_in_thread(self, incident: Incident, message: blocks.Message, *, key: str) -> None:
         """A reply in the incident's thread that is not an incident event (a recheck's answer)."""

@@ -90,9 +90,15 @@ def _v7_permalinks(conn: Connection) -> None:
     _add_missing(conn, (schema.slack_messages, "permalink"))
 
 
+def _v8_oncall(conn: Connection) -> None:
+    """Silences of a domain; what the person who resolved an incident said about it."""
+    schema.silences.create(conn, checkfirst=True)
+    _add_missing(conn, (schema.incidents, "resolution"), (schema.incidents, "resolution_note"))
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets),
-    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index), (7, _v7_permalinks))
+    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index), (7, _v7_permalinks), (8, _v8_oncall))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

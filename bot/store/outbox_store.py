@@ -256,3 +256,9 @@ def delivery_facts(conn: Connection) -> DeliveryFacts:
 def _summary(payload: Any) -> str:
     text = str((payload or {}).get("text") or (payload or {}).get("title") or "")
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def queued(engine: Engine, dedupe_key: str) -> bool:
+    """Whether a row of this key was ever queued (sent, waiting or dead)."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(select(exists().where(outbox.c.dedupe_key == dedupe_key[:200]))))

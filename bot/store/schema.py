@@ -216,6 +216,9 @@ incidents = Table(
     Column("kind", String(10), nullable=False, server_default="flood"),  # models.IncidentKind
     Column("blacklist", JSON, nullable=True),  # models.BlacklistStatus as of the last evaluation
     Column("cited", JSON, nullable=True),  # [[zone, bounces citing it], ...] in the window
+    # What the person who resolved it said: models.ResolutionOutcome and their note
+    Column("resolution", String(20), nullable=True),
+    Column("resolution_note", Text, nullable=True),
     # Raised by every state write (incidents_store.save): the write takes the row's lock with it.
     Column("version", Integer, nullable=False, server_default="0"),
 )
@@ -277,6 +280,21 @@ slack_messages = Table(
     Column("permalink", String(500)),  # the workspace's own link (chat.getPermalink), once known
 )
 Index("ix_slack_messages_where", slack_messages.c.channel, slack_messages.c.ts)
+
+# A domain made quiet for a while by `/bouncecheck silence`: counted, not posted.
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("domain", String(255), nullable=False),
+    Column("starts_at", UTC, nullable=False),
+    Column("ends_at", UTC, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("lifted_at", UTC, nullable=True),  # `/bouncecheck unsilence`
+    Column("lifted_by", String(100), nullable=True),
+)
+Index("ix_silences_domain", silences.c.domain, silences.c.ends_at)
 
 # --------------------------------------------------------------------------- bookkeeping
 

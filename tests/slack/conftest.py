@@ -35,9 +35,9 @@ from bot.models import (
     Verdict,
     ZoneResult,
 )
+from bot.runner import build_notifier
 from bot.slack.app import build_app, build_services, web_client
 from bot.slack.gateway import SlackGateway
-from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.wsgi import make_wsgi
 from bot.store.database import open_engine
@@ -277,7 +277,7 @@ def build(
     settings: Settings, engine: Engine, slack: SlackStandIn, clock: Clock, checker: FakeChecker | None = None
 ) -> tuple[Services, Any]:
     client = web_client(settings.slack, TOKEN, timeout=5)
-    notifier = SlackNotifier(engine, channel=CHANNEL, window=settings.monitor.window, clock=clock, charts=False)
+    notifier = build_notifier(engine, settings, clock=clock, charts=False)
     checker = checker or FakeChecker()
     services = build_services(settings, engine, SlackGateway(client), notifier, clock=clock, check=checker)
     app = build_app(services, client, signing_secret=SECRET)

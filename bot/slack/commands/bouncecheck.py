@@ -16,6 +16,8 @@ from bot.errors import UsageError
 from bot.reputation.check import Target, parse_target
 from bot.reputation.zones import ZoneType
 from bot.slack import blocks, queries
+from bot.slack.commands import silence
+from bot.slack.commands.silence import SilenceRequest
 from bot.slack.failures import reported
 from bot.slack.services import Services
 
@@ -44,16 +46,22 @@ def clean_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def decide(command: dict[str, Any], services: Services) -> Target | blocks.Message:
-    """The target to check, or the message that answers instead (usage, refusal). Same answer on every call
-    for one command, so the ack and the lazy listener agree."""
+def decide(command: dict[str, Any], services: Services) -> Target | SilenceRequest | blocks.Message:
+    """The target to check, a silence to carry out, or the message that answers instead (usage, refusal).
+    Same answer on every call for one command, so the ack and the lazy listener agree."""
     text = clean_text(str(command.get("text", "")))
     if not text or text.lower() in {"help", "-h", "--help", "?"}:
         return blocks.usage()
     refusal = services.access.check(user=str(command.get("user_id", "")), channel=command.get("channel_id"))
     if refusal:
         return blocks.notice(refusal.message)
-    if len(text.split()) > 1:
+    words = text.split()
+    if words[0].lower() in silence.WORDS:
+        try:
+            return silence.parse(words)
+        except UsageError as exc:
+            return blocks.notice(f"⚠️ {exc}")
+    if len(words) > 1:
         return blocks.usage("Give one domain, IP address or email address.")
     try:
         target = parse_target(text)
@@ -67,13 +75,15 @@ def acknowledge(ack: Ack, command: dict[str, Any], services: Services) -> None:
     decision = decide(command, services)
     if isinstance(decision, blocks.Message):
         ack(**decision.payload())
+    elif isinstance(decision, SilenceRequest):  # a store write: done in the ack, once
+        ack(**silence.carry_out(decision, str(command.get("user_id", "")), services).payload())
     else:
         ack(text=blocks.checking(decision.value))
 
 
 def answer(respond: Respond, command: dict[str, Any], services: Services) -> None:
     decision = decide(command, services)
-    if isinstance(decision, blocks.Message):
+    if isinstance(decision, blocks.Message | SilenceRequest):
         return  # the ack already said it
     message = render_check(decision, services)
     respond(**message.payload(), response_type="ephemeral", replace_original=True)

@@ -1,0 +1,200 @@
+"""On-call in Slack: routes per domain, reminders of unacknowledged incidents, silences and maintenance windows.
+
+The notifier is built as the bot builds it (bot.runner.build_notifier); posts go through the real
+outbox delivery to the Slack stand-in; slash commands are signed HTTP requests to the app.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.config import Settings, settings_from_mapping
+from bot.runner import build_notifier
+from bot.slack import incident_ops
+from bot.slack.app import web_client
+from bot.slack.delivery import deliver_outbox
+from bot.slack.gateway import SlackGateway
+from bot.slack.oncall import run_oncall
+from bot.slack.text_render import render_text
+from bot.slack.wsgi import make_wsgi
+from tests.servers.slack_api import SlackStandIn
+from tests.slack.conftest import CHANNEL, TOKEN, Clock, FakeChecker, SlackApp, build, serve, store_incident
+
+SHOP = "C0SHOP"
+
+
+def oncall_settings(slack: SlackStandIn, **top: Any) -> Settings:
+    return settings_from_mapping({
+        "monitor": {"domains": ["example.com", "shop.example", "eu.shop.example"], "alert_bounces": 50},
+        "slack": {"api_url": slack.api_url, "channel": CHANNEL},
+        "routes": [{"domains": ["shop.example", "*.shop.example"], "channel": SHOP, "mention": "S0ONCALL",
+                    "escalate_after": "30m", "repeat_after": "1h"}],
+        **top,
+    })
+
+
+class Bot:
+    """The notifier, the delivery and the on-call job of one bot, on a frozen clock."""
+
+    def __init__(self, engine: Engine, slack: SlackStandIn, settings: Settings, clock: Clock) -> None:
+        self.engine, self.slack, self.settings, self.clock = engine, slack, settings, clock
+        self.notifier = build_notifier(engine, settings, clock=clock, charts=False)
+        self.gateway = SlackGateway(web_client(settings.slack, TOKEN, timeout=5, retries=1))
+
+    def deliver(self) -> None:
+        deliver_outbox(self.engine, self.gateway, self.clock())
+
+    def oncall(self) -> None:
+        run_oncall(self.engine, self.settings, self.notifier, self.clock())
+        self.deliver()
+
+    def cards(self, channel: str) -> list[dict[str, Any]]:
+        return [m for m in self.slack.messages.get(channel, []) if "thread_ts" not in m]
+
+    def thread(self, channel: str) -> list[str]:
+        return [str(m["text"]) for m in self.slack.messages.get(channel, []) if "thread_ts" in m]
+
+
+@pytest.fixture
+def bot(engine: Engine, slack: SlackStandIn, clock: Clock) -> Bot:
+    return Bot(engine, slack, oncall_settings(slack), clock)
+
+
+def opened(bot: Bot, domain: str) -> Any:
+    """An incident opened 30 minutes before now, announced as the evaluation announces it."""
+    incident = store_incident(bot.engine, domain=domain, card=None, now=bot.clock.now)
+    bot.notifier.notify(incident, [])
+    bot.deliver()
+    return incident
+
+
+def test_two_domains_on_two_routes_get_their_cards_in_their_own_channels(bot: Bot) -> None:
+    opened(bot, "example.com")
+    opened(bot, "eu.shop.example")
+    assert ["Bounce flood on example.com" in json.dumps(m) for m in bot.cards(CHANNEL)] == [True]
+    assert ["Bounce flood on eu.shop.example" in json.dumps(m) for m in bot.cards(SHOP)] == [True]
+
+
+def test_an_unacknowledged_incident_is_reminded_on_time_and_never_after_acknowledge(bot: Bot) -> None:
+    incident = opened(bot, "shop.example")  # opened at T-30m: the first reminder is due at once
+    bot.clock.now -= timedelta(minutes=1)
+    bot.oncall()
+    assert bot.thread(SHOP) == [], "29 minutes unacknowledged: not yet"
+    bot.clock.advance(minutes=2)
+    bot.oncall()
+    bot.oncall()  # the same minute again, as a second instance would: still one reminder
+    [reminder] = bot.thread(SHOP)
+    assert reminder.startswith("⏰ <!subteam^S0ONCALL> Nobody has acknowledged incident")
+    bot.clock.advance(minutes=45)
+    bot.oncall()
+    assert len(bot.thread(SHOP)) == 1, "the next one is an hour after the first"
+    bot.clock.advance(minutes=20)
+    bot.oncall()
+    assert len(bot.thread(SHOP)) == 2
+    incident_ops.act(bot.engine, incident.id, incident_ops.acknowledge, by="U0BOB", now=bot.clock())
+    bot.clock.advance(hours=3)
+    bot.oncall()
+    assert len(bot.thread(SHOP)) == 2, "acknowledged: no more reminders"
+
+
+def test_after_hours_of_downtime_one_reminder_not_one_per_missed_step(bot: Bot) -> None:
+    opened(bot, "shop.example")
+    bot.clock.advance(hours=6)  # steps 1 … 6 were due while the bot was down
+    bot.oncall()
+    assert len(bot.thread(SHOP)) == 1
+
+
+def test_a_route_without_escalate_after_never_reminds(bot: Bot) -> None:
+    opened(bot, "example.com")
+    bot.clock.advance(hours=5)
+    bot.oncall()
+    assert bot.thread(CHANNEL) == []
+
+
+@pytest.fixture
+def app(engine: Engine, slack: SlackStandIn, clock: Clock) -> Any:
+    settings = oncall_settings(slack)
+    services, wsgi_app = build(settings, engine, slack, clock, FakeChecker())
+    url, stop = serve(make_wsgi(wsgi_app, lambda: True))
+    yield SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
+    stop()
+
+
+def said(body: bytes) -> str:
+    return " ".join(render_text(json.loads(body), width=300).split())
+
+
+def test_a_silence_set_by_slash_command_holds_posts_back_and_the_card_comes_when_it_ends(
+        app: SlackApp, bot: Bot) -> None:
+    status, body, elapsed = app.command("silence shop.example 2h moving the MX")
+    assert status == 200 and elapsed < 3
+    answer = said(body)
+    assert answer.startswith("shop.example: 🔕 Silenced by @U0ALICE until 2026-11-27 14:00 UTC: moving the MX.")
+    opened(bot, "shop.example")
+    bot.clock.advance(hours=1)
+    bot.oncall()
+    assert bot.cards(SHOP) == [] and bot.thread(SHOP) == [], "silenced: nothing posted, no reminder"
+    assert "shop.example" in said(app.command("silences")[1])
+    bot.clock.advance(hours=1, minutes=1)
+    bot.oncall()
+    [card] = bot.cards(SHOP)
+    assert "Bounce flood on shop.example" in json.dumps(card)
+    assert "Silenced" not in json.dumps(card), "the silence is over"
+
+
+def test_unsilence_and_who_may_silence(app: SlackApp, engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    app.command("silence example.com 1d")
+    assert said(app.command("unsilence example.com")[1]).startswith(
+        "🔔 example.com is no longer silenced")
+    assert said(app.command("silences")[1]) == "No domain is silenced, and no maintenance window is open."
+    for text, problem in [("silence example.com", "Say for how long"), ("silence example.com 90d", "At most 30d"),
+                          ("silence 192.0.2.1 1h", "per domain"), ("silence example.com soon", "expected a duration")]:
+        assert problem in said(app.command(text)[1]), text
+    settings = settings_from_mapping({"slack": {"api_url": slack.api_url, "channel": CHANNEL,
+                                                "allowed_users": ["U0ALICE"]}})
+    services, wsgi_app = build(settings, engine, slack, clock)
+    url, stop = serve(make_wsgi(wsgi_app, lambda: True))
+    try:
+        other = SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
+        assert "not on my list" in said(other.command("silence example.com 1h", user="U0MALLORY")[1])
+        assert said(other.command("silences")[1]).startswith("No domain is silenced")
+    finally:
+        stop()
+
+
+def test_a_silence_on_an_open_incident_shows_on_its_card(app: SlackApp, bot: Bot) -> None:
+    opened(bot, "shop.example")
+    app.command("silence shop.example 4h planned migration")
+    app.slack.wait_for(lambda: app.slack.of("chat.update"))
+    shown = " ".join(render_text(app.slack.of("chat.update")[-1].body, width=300).split())
+    assert "🔕 Silenced by @U0ALICE until 2026-11-27 16:00 UTC: planned migration." in shown
+
+
+def test_a_maintenance_window_across_a_flood_posts_nothing_until_it_closes(
+        engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    window = {"domains": ["*.shop.example"], "start": datetime(2026, 11, 27, 12, 30),
+              "end": datetime(2026, 11, 27, 14, 0), "timezone": "Europe/Berlin", "reason": "MX move"}
+    bot = Bot(engine, slack, oncall_settings(slack, maintenance=[window]), clock)  # 11:30-13:00 UTC
+    opened(bot, "eu.shop.example")
+    assert bot.cards(SHOP) == []
+    bot.clock.advance(minutes=59)
+    bot.oncall()
+    assert bot.cards(SHOP) == [] and bot.thread(SHOP) == []
+    bot.clock.advance(minutes=2)
+    bot.oncall()
+    assert len(bot.cards(SHOP)) == 1
+    assert bot.clock.now > datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
+
+
+def test_resolved_incidents_are_neither_reminded_nor_reposted(bot: Bot) -> None:
+    incident = opened(bot, "shop.example")
+    incident_ops.act(bot.engine, incident.id, incident_ops.resolve, by="U0BOB", now=bot.clock())
+    bot.clock.advance(hours=2)
+    bot.oncall()
+    assert [m for m in bot.thread(SHOP) if m.startswith("⏰")] == []
+    assert len(bot.cards(SHOP)) == 1
