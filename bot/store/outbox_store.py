@@ -108,7 +108,9 @@ def _insert_ignore(conn: Connection, row: OutboxRow, now: datetime) -> int:
               "next_attempt_at": now}
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement: Any = insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return int(conn.execute(statement).rowcount or 0)
+    # The rows it returns, not rowcount: with psycopg and SQLAlchemy 2.1 an insert's rowcount is -1 (true)
+    # whether the row went in or not, so a notice's second step looked like its first.
+    return len(conn.execute(statement.returning(outbox.c.id)).all())
 
 
 @dataclass(frozen=True, slots=True)
