@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import assert_never
 
 from bot.config import MonitorSettings
 from bot.models import (
@@ -25,6 +26,7 @@ from bot.models import (
     Acknowledged,
     BecameFlood,
     BlacklistStatus,
+    Cause,
     CauseChanged,
     Delisted,
     Diagnosis,
@@ -37,6 +39,7 @@ from bot.models import (
     Listed,
     Listing,
     Opened,
+    ResolutionOutcome,
     Resolved,
     Snoozed,
 )
@@ -99,12 +102,28 @@ def snooze(incident: Incident, *, until: datetime, by: str, now: datetime) -> St
     return Step(incident=snoozed, events=(_event(snoozed, Snoozed(until=until), now, detail, actor=by),))
 
 
-def resolve(incident: Incident, *, by: str, now: datetime) -> Step:
+def resolve(incident: Incident, *, by: str, now: datetime, outcome: ResolutionOutcome | None = None,
+            note: str = "") -> Step:
+    """A person's resolve; from the Resolve dialog with what they say it was (`outcome`) and their `note`."""
     if incident.state is IncidentState.RESOLVED:
-        return Step(incident=incident)
+        return Step(incident=incident)  # the first resolution, and what it said, stays
     done = replace(incident, state=IncidentState.RESOLVED, resolved_at=now, resolved_by=by, snoozed_until=None,
-                   updated_at=now)
-    return Step(incident=done, events=(_event(done, Resolved(by_person=True), now, "", actor=by),))
+                   resolution=outcome, resolution_note=note, updated_at=now)
+    resolved = Resolved(by_person=True, outcome=outcome, note=note)
+    return Step(incident=done, events=(_event(done, resolved, now, "", actor=by),))
+
+
+def resolution_words(outcome: ResolutionOutcome, cause: Cause) -> str:
+    """What the person resolving says of the cause the bot named, as every surface words it."""
+    match outcome:
+        case ResolutionOutcome.CONFIRMED:
+            return f"the likely cause ({cause}) was the cause"
+        case ResolutionOutcome.OTHER_CAUSE:
+            return "another cause"
+        case ResolutionOutcome.FALSE_ALARM:
+            return "a false alarm"
+        case _:
+            assert_never(outcome)
 
 
 # --------------------------------------------------------------------------- opening

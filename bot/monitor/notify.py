@@ -22,6 +22,7 @@ from bot.models import (
     Resolved,
     Snoozed,
 )
+from bot.monitor.incidents import resolution_words
 
 
 class Notifier(Protocol):
@@ -84,9 +85,19 @@ def render_event(incident: Incident, event: IncidentEvent) -> str:
             line = f"acknowledged by {who}"
         case Snoozed(until=until):
             line = f"snoozed by {who} until {until:%Y-%m-%d %H:%M} UTC"
-        case Resolved(by_person=by_person):
+        case Resolved(by_person=by_person, outcome=outcome, note=note):
             line = (f"resolved by {who}" if by_person else "resolved") + \
-                f"; peak {incident.peak:,} bounces in the window"
+                (f": {resolution_words(outcome, incident.cause)}" if outcome else "") + \
+                f"; peak {incident.peak:,} bounces in the window" + (f"; note: {_one_line(note)}" if note else "")
         case _:
             assert_never(event.data)
     return f"{head} {line}" + (f". {event.detail}" if event.detail else "")
+
+
+# A person's note on one line, without the controls a terminal would act on (ESC sequences, bells, bidi).
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+                           *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).translate(_CONTROLS)

@@ -42,6 +42,7 @@ from bot.models import (
     Verdict,
     ZoneResult,
 )
+from bot.monitor.incidents import resolution_words
 from bot.slack.inert import code_span
 from bot.slack.inert import inert as inert  # re-exported: the notifier cleans ops notices with it
 
@@ -351,7 +352,11 @@ def incident_card(incident: Incident, *, now: datetime,
     ]
     if incident.acknowledged_by:
         facts.append(("Acknowledged by", user(incident.acknowledged_by)))
+    if incident.resolution:
+        facts.append(("What it was", inert(resolution_words(incident.resolution, incident.cause))))
     blocks: list[Block] = [header(f"{emoji} {headline(incident)}"), fields(facts)]
+    if incident.resolution_note:
+        blocks.append(section(f"*Resolution note*\n{inert(incident.resolution_note)}"))
     blocks += _diagnosis_blocks(incident)
     if incident.top_reasons:
         blocks.append(
@@ -475,20 +480,8 @@ def _card_actions(incident: Incident) -> Block | None:
             ],
         }
     )
-    elements.append(
-        button(
-            "Resolve",
-            RESOLVE,
-            value,
-            style="danger",
-            confirm={
-                "title": {"type": "plain_text", "text": "Resolve this incident?"},
-                "text": mrkdwn(f"Mark the incident “{inert(headline(incident))}” as resolved."),
-                "confirm": {"type": "plain_text", "text": "Resolve"},
-                "deny": {"type": "plain_text", "text": "Cancel"},
-            },
-        )
-    )
+    # No confirm: the button opens the Resolve dialog (bot/slack/modals.py), which has its own Cancel.
+    elements.append(button("Resolve", RESOLVE, value, style="danger"))
     return {"type": "actions", "block_id": f"incident:{incident.id}", "elements": elements}
 
 
@@ -528,12 +521,13 @@ def followup(
             text = f"🟠 {user(event.actor)} acknowledged the incident.{detail}"
         case Snoozed(until=until):
             text = f"⚪ {user(event.actor)} snoozed thread updates until {when(until)}.{detail}"
-        case Resolved():
+        case Resolved(outcome=outcome, note=note):
             span = (incident.resolved_at or event.at) - incident.opened_at
             lasted = f"after {duration(span)}" if span >= timedelta(minutes=1) else "within a minute"  # not "0m"
             by = f"by {user(event.actor)}" if event.actor else "automatically (below threshold)"
-            text = (f"✅ Resolved {by} {lasted}. Peak {incident.peak} bounces in the window "
-                    f"on {inert(incident.domain)}.{detail}")
+            said = f" What it was: {inert(resolution_words(outcome, incident.cause))}." if outcome else ""
+            text = (f"✅ Resolved {by} {lasted}.{said} Peak {incident.peak} bounces in the window "
+                    f"on {inert(incident.domain)}.{detail}" + (f"\n📝 {inert(note)}" if note else ""))
         case _:
             assert_never(event.data)
     return Message(text=_plain(text), blocks=(section(text),))

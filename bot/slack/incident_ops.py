@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.models import Incident, IncidentEvent, IncidentState
+from bot.models import Incident, IncidentEvent, IncidentState, ResolutionOutcome
 from bot.monitor import actions, incidents
 from bot.slack.blocks import user
 
@@ -43,7 +43,13 @@ def acknowledge(incident: Incident, by: str, now: datetime) -> incidents.Step:
 
 
 def resolve(incident: Incident, by: str, now: datetime) -> incidents.Step:
+    """A resolve that says nothing of the cause (a `resolve` mention)."""
     return incidents.resolve(incident, by=by, now=now)
+
+
+def resolve_saying(outcome: ResolutionOutcome, note: str) -> Transition:
+    """The Resolve dialog's resolve, with what the person says it was and their note."""
+    return lambda incident, by, now: incidents.resolve(incident, by=by, now=now, outcome=outcome, note=note)
 
 
 def snooze_until(until: datetime) -> Transition:

@@ -1,7 +1,8 @@
 """Incident event payloads to and from the JSON of `incident_events.data`; pure.
 
 The JSON keeps the shape older versions wrote (listings as "192.0.2.10@zen.spamhaus.org", a
-became-a-flood "grew" with `flood: true`), so stored history reads back as the same events.
+became-a-flood "grew" with `flood: true`, a "resolved" without the dialog's `outcome` and `note`),
+so stored history reads back as the same events.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.models import (
     Listed,
     Listing,
     Opened,
+    ResolutionOutcome,
     Resolved,
     Snoozed,
 )
@@ -46,7 +48,12 @@ def to_json(data: EventData) -> dict[str, Any]:
         case Snoozed():
             return {"until": data.until.isoformat()}
         case Resolved():
-            return {"by_person": data.by_person}
+            resolved: dict[str, Any] = {"by_person": data.by_person}
+            if data.outcome:  # only what the Resolve dialog said: an automatic resolve keeps the old shape
+                resolved["outcome"] = data.outcome.value
+            if data.note:
+                resolved["note"] = data.note
+            return resolved
         case _:
             assert_never(data)
 
@@ -77,9 +84,18 @@ def from_json(kind: EventKind, raw: dict[str, Any] | None, *, at: datetime) -> E
         case EventKind.SNOOZED:
             return Snoozed(until=datetime.fromisoformat(raw["until"]) if raw.get("until") else at)
         case EventKind.RESOLVED:
-            return Resolved(by_person=bool(raw.get("by_person")))
+            return Resolved(by_person=bool(raw.get("by_person")), outcome=outcome_of(raw.get("outcome")),
+                            note=str(raw.get("note") or ""))
         case _:
             assert_never(kind)
+
+
+def outcome_of(value: object) -> ResolutionOutcome | None:
+    """A stored resolution outcome; None when there is none (an old row, an automatic resolve) or it is unknown."""
+    try:
+        return ResolutionOutcome(str(value)) if value else None
+    except ValueError:  # a row from a version with other choices: say nothing rather than something wrong
+        return None
 
 
 def _cause(value: object) -> Cause:

@@ -150,6 +150,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     values["listings"] = [listing.key for listing in incident.listings]
     values["top_reasons"] = [list(pair) for pair in incident.top_reasons]
     values["diagnosis"] = _diagnosis_json(incident.diagnosis)
+    values["resolution"] = incident.resolution.value if incident.resolution else None
+    values["resolution_note"] = incident.resolution_note or None
     return values
 
 
@@ -169,6 +171,8 @@ def _incident(row: RowMapping) -> Incident:
     diagnosis = row["diagnosis"]
     values["diagnosis"] = Diagnosis(cause=Cause(diagnosis["cause"]), evidence=tuple(diagnosis["evidence"]),
                                     next_steps=tuple(diagnosis["next_steps"])) if diagnosis else None
+    values["resolution"] = event_codec.outcome_of(row["resolution"])
+    values["resolution_note"] = row["resolution_note"] or ""
     return Incident(**values)
 
 

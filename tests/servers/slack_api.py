@@ -3,7 +3,8 @@
 Serves http://127.0.0.1:<ephemeral>/api/<method> like slack.com/api/: chat.postMessage/update/
 postEphemeral/getPermalink (links on WORKSPACE_URL, not the API's host), conversations.history/
 replies (from what was posted, with metadata), the three files_upload_v2 steps, views.publish,
-auth.test, apps.connections.open (Socket Mode); and /hooks/<id> for response_url posts.
+views.open (the modals opened, in `views`), auth.test, apps.connections.open (Socket Mode); and
+/hooks/<id> for response_url posts.
 `fail(method, status, retry_after=...)` makes the next calls of a method answer 429 or 5xx, until
 `recover(method)`. Used by tests/slack/* and bench/slack_*.py.
 """
@@ -52,6 +53,7 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel → posted messages (live state)
+        self.views: dict[str, dict[str, Any]] = {}  # view id → a modal opened with views.open
         self.socket_url = ""
         self.delay: dict[str, float] = {}  # method → seconds to wait before answering
         self.bot_user_id = "UBOT00001"
@@ -130,6 +132,7 @@ class SlackStandIn:
         with self._lock:
             self.calls.clear()
             self.messages.clear()
+            self.views.clear()
             self._failures.clear()
 
     # ------------------------------------------------------------------ the API
@@ -195,6 +198,13 @@ class SlackStandIn:
             return {"ok": True, "file": {"id": body.get("file")}}
         if method == "views.publish":
             return {"ok": True, "view": body.get("view")}
+        if method == "views.open":
+            view = body.get("view")
+            if not body.get("trigger_id") or not isinstance(view, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            view_id = f"V{next(self._ts):08d}"
+            self.views[view_id] = view
+            return {"ok": True, "view": {**view, "id": view_id}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from bot.models import IncidentState
-from bot.slack import blocks
+from bot.slack import blocks, incident_ops
 from bot.slack.queries import load_incident
 from bot.slack.text_render import render_text
 from bot.slack.wsgi import make_wsgi
@@ -43,23 +43,23 @@ def test_acknowledge_updates_card_and_thread_then_is_idempotent(slack_app: Slack
     assert len(thread(slack_app)) == 1
 
 
-def test_resolve_broadcasts_and_acknowledge_after_resolve_gets_a_note(slack_app: SlackApp) -> None:
+def test_resolve_opens_the_dialog_and_acknowledge_after_resolve_gets_a_note(slack_app: SlackApp) -> None:
     incident = posted_card(slack_app)
     slack_app.click(blocks.RESOLVE, str(incident.id))
-    slack_app.slack.wait_for(lambda: thread(slack_app))
-    reply = next(c for c in slack_app.slack.of("chat.postMessage") if c.body.get("thread_ts"))
-    assert "Resolved by <@U0ALICE>" in str(reply.body["text"]) and reply.body["reply_broadcast"] in (True, "1", "true")
-    slack_app.slack.wait_for(lambda: "Resolved by @U0ALICE" in card_text(slack_app))
-    assert "[ Resolve ]" not in card_text(slack_app), "a resolved card has no buttons"
+    slack_app.slack.wait_for(lambda: slack_app.slack.of("views.open"))
+    assert thread(slack_app) == [], "the click alone resolves nothing: its dialog does (test_resolve_dialog.py)"
+    resolved = incident_ops.act(slack_app.engine, incident.id, incident_ops.resolve, by="U0ALICE",
+                                now=slack_app.clock())
+    assert resolved is not None and resolved.changed
     slack_app.click(blocks.ACK, str(incident.id), user="U0BOB")
     slack_app.slack.wait_for(lambda: notes(slack_app))
     assert "already resolved by <@U0ALICE>" in notes(slack_app)[0]
 
 
-def test_simultaneous_resolves_resolve_once(slack_app: SlackApp) -> None:
+def test_simultaneous_acknowledges_acknowledge_once(slack_app: SlackApp) -> None:
     incident = posted_card(slack_app)
     clicks = [
-        threading.Thread(target=slack_app.click, args=(blocks.RESOLVE, str(incident.id)), kwargs={"user": f"U0USER{n}"})
+        threading.Thread(target=slack_app.click, args=(blocks.ACK, str(incident.id)), kwargs={"user": f"U0USER{n}"})
         for n in range(4)
     ]
     for click in clicks:
@@ -68,7 +68,7 @@ def test_simultaneous_resolves_resolve_once(slack_app: SlackApp) -> None:
         click.join()
     slack_app.slack.wait_for(lambda: len(thread(slack_app)) + len(notes(slack_app)) >= 4)
     assert len(thread(slack_app)) == 1
-    assert all("already resolved" in note for note in notes(slack_app))
+    assert all("already acknowledged" in note for note in notes(slack_app))
 
 
 def test_snooze_sets_state_and_time(slack_app: SlackApp) -> None:

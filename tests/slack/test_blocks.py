@@ -15,12 +15,15 @@ from bot.models import (
     CheckResult,
     Diagnosis,
     EventKind,
+    IncidentEvent,
     IncidentKind,
     IncidentState,
     IPCheck,
     Listing,
     ListingStatus,
     Posture,
+    ResolutionOutcome,
+    Resolved,
     Verdict,
     ZoneResult,
 )
@@ -188,6 +191,39 @@ def test_a_listing_become_a_flood_says_so_with_its_cause() -> None:
 def test_automatic_resolution_says_so() -> None:
     message = blocks.followup(event(EventKind.RESOLVED, at=NOW, by_person=False), replace(INCIDENT, resolved_at=NOW))
     assert message is not None and "automatically" in message.text
+
+
+def test_a_resolution_from_the_dialog_says_what_it_was_and_shows_the_note() -> None:
+    note = f"Relay misconfigured.\n{HOSTILE}"
+    resolved = replace(INCIDENT, state=IncidentState.RESOLVED, resolved_at=NOW, resolved_by="U0ALICE",
+                       resolution=ResolutionOutcome.CONFIRMED, resolution_note=note)
+    happened = IncidentEvent(incident_id=7, at=NOW, actor="U0ALICE",
+                             data=Resolved(by_person=True, outcome=ResolutionOutcome.CONFIRMED, note=note))
+    message = blocks.followup(happened, resolved)
+    assert_inert(message)
+    text = render_text(message.payload())
+    assert "Resolved by @U0ALICE after 1h. What it was: the likely cause (blacklisted) was the cause." in text
+    assert "📝 Relay misconfigured." in text and "&lt;!channel&gt;" in all_text(message)
+    card = blocks.incident_card(resolved, now=NOW)
+    assert_inert(card)
+    shown = render_text(card.payload())
+    assert "What it was: the likely cause (blacklisted) was the cause" in shown
+    assert "Resolution note" in shown and "Relay misconfigured." in shown
+
+
+def test_a_resolution_that_said_nothing_shows_nothing_more() -> None:
+    resolved = replace(INCIDENT, state=IncidentState.RESOLVED, resolved_at=NOW, resolved_by="U0ALICE")
+    happened = IncidentEvent(incident_id=7, at=NOW, actor="U0ALICE", data=Resolved(by_person=True))
+    assert "What it was" not in render_text(blocks.followup(happened, resolved).payload())
+    shown = render_text(blocks.incident_card(resolved, now=NOW).payload())
+    assert "What it was" not in shown and "Resolution note" not in shown
+
+
+def test_the_resolve_button_opens_the_dialog_without_a_confirm_first() -> None:
+    card = blocks.incident_card(INCIDENT, now=NOW)
+    (actions,) = [b for b in card.blocks if b["type"] == "actions"]
+    (resolve,) = [e for e in actions["elements"] if e.get("action_id") == blocks.RESOLVE]
+    assert resolve["value"] == "7" and "confirm" not in resolve
 
 
 def test_check_answer_verdict_first_with_listings_posture_and_button() -> None:

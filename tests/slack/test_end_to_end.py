@@ -3,6 +3,8 @@ button → card updated → resolution broadcast. The bot is built as `bounceche
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from bot.config import settings_from_mapping
 from bot.runner import Bot, start_bot
-from bot.slack import blocks
+from bot.slack import blocks, modals
 from bot.slack.text_render import render_text
 from bot.slack.wsgi import make_wsgi
 from tests import mailgen
@@ -92,7 +94,12 @@ def test_flood_to_resolution(bot: Bot, dovecot: Dovecot, slack: SlackStandIn) ->
         slack.wait_for(lambda: "Acknowledged by: @U0ALICE" in render_text(slack.messages[CHANNEL][0]), timeout=10)
         assert slack.of("chat.update")
 
-        assert app.click(blocks.RESOLVE, incident_id, user="U0BOB")[0] == 200
+        assert app.click(blocks.RESOLVE, incident_id, user="U0BOB")[0] == 200  # opens the Resolve dialog
+        slack.wait_for(lambda: slack.of("views.open"), timeout=10)
+        chosen = {modals.OUTCOME_BLOCK: {modals.OUTCOME_ACTION: {"selected_option": {"value": "confirmed"}}}}
+        submission = {"type": "view_submission", "user": {"id": "U0BOB"}, "team": {"id": "T0001"}, "api_app_id": "A1",
+                      "view": {**slack.of("views.open")[0].body["view"], "state": {"values": chosen}}}
+        assert app.post(urllib.parse.urlencode({"payload": json.dumps(submission)}).encode())[:2] == (200, b"")
         slack.wait_for(
             lambda: any(c.body.get("reply_broadcast") in (True, "1", "true") for c in slack.of("chat.postMessage")),
             timeout=10,

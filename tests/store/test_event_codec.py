@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.models import BecameFlood, Cause, EventKind, Grew, IncidentKind, Listing, Opened
+from bot.models import BecameFlood, Cause, EventKind, Grew, IncidentKind, Listing, Opened, ResolutionOutcome, Resolved
 from bot.store.event_codec import from_json, to_json
 from tests.events import payload
 
@@ -27,6 +27,24 @@ def test_rows_of_older_versions_read_with_the_meaning_they_had() -> None:
     assert from_json(EventKind.GREW, {"previous": 0, "count": 60, "threshold": 50, "flood": True,
                                       "cause": "backscatter", "previous_cause": "blacklisted"}, at=AT) == BecameFlood(
         previous=0, count=60, threshold=50, cause=Cause.BACKSCATTER, previous_cause=Cause.BLACKLISTED)
+
+
+@pytest.mark.parametrize("data", [
+    Resolved(by_person=True, outcome=ResolutionOutcome.FALSE_ALARM, note="relay misconfigured\nfixed"),
+    Resolved(by_person=True, outcome=ResolutionOutcome.CONFIRMED),
+    Resolved(by_person=False),
+], ids=["dialog-with-note", "dialog-without-note", "automatic"])
+def test_a_resolution_reads_back_with_what_the_dialog_said(data: Resolved) -> None:
+    assert from_json(EventKind.RESOLVED, to_json(data), at=AT) == data
+
+
+def test_a_resolved_row_of_before_the_dialog_reads_as_a_resolve_that_said_nothing() -> None:
+    assert to_json(Resolved(by_person=False)) == {"by_person": False}, "an automatic resolve keeps the old shape"
+    assert from_json(EventKind.RESOLVED, {"by_person": True}, at=AT) == Resolved(by_person=True, outcome=None, note="")
+    assert from_json(EventKind.RESOLVED, None, at=AT) == Resolved(by_person=False)
+    # a later version's choice this one does not know: nothing said rather than something wrong
+    assert from_json(EventKind.RESOLVED, {"by_person": True, "outcome": "duplicate", "note": "x"}, at=AT) == Resolved(
+        by_person=True, note="x")
 
 
 def test_a_listing_key_is_split_at_its_last_at_sign() -> None:

@@ -1,4 +1,5 @@
-"""The incident card's buttons: Acknowledge, Recheck, Snooze (1 h / 4 h / 24 h), Resolve.
+"""The incident card's buttons: Acknowledge, Recheck, Snooze (1 h / 4 h / 24 h); Resolve opens its dialog
+(bot/slack/actions/resolve.py).
 
 Each click is acked at once; the lazy listener hands the work to the work pool. Every action is idempotent and safe
 against races (bot.slack.incident_ops); a click that changes nothing gets a kind ephemeral note.
@@ -15,7 +16,18 @@ from slack_bolt import Ack, App, Respond
 
 from bot.config import parse_duration
 from bot.slack import blocks, incident_ops, queries
-from bot.slack.actions.clicks import NO_LONGER_VALID, action, allowed, clicked_at, clicker, tell
+from bot.slack.actions import resolve
+from bot.slack.actions.clicks import (
+    GONE,
+    NO_LONGER_VALID,
+    action,
+    allowed,
+    clicked_at,
+    clicked_incident,
+    clicker,
+    incident_id_in,
+    tell,
+)
 from bot.slack.failures import reported
 from bot.slack.services import Services
 
@@ -25,7 +37,6 @@ Handler = Callable[[dict[str, Any], Respond, Services], None]
 # A new such button is its entry here, its element in blocks.incident_actions and its transition.
 BUTTONS: dict[str, tuple[str, incident_ops.Transition]] = {
     blocks.ACK: ("acknowledge", incident_ops.acknowledge),
-    blocks.RESOLVE: ("resolve", incident_ops.resolve),
 }
 
 
@@ -37,6 +48,7 @@ def register(app: App, services: Services) -> None:
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(ack=_ack, lazy=[_lazy(handler, services)])
+    resolve.register(app, services)
 
 
 def _ack(ack: Ack) -> None:
@@ -54,20 +66,13 @@ def _lazy(handler: Handler, services: Services) -> Callable[..., None]:
     return run
 
 
-MAX_ID_DIGITS = 18  # an id past this is tampered with: SQLite's integers stop at 2**63
-
 SNOOZE_SPANS = {code: parse_duration(code) for code, _ in blocks.SNOOZE_CHOICES}
 CLICK_SKEW = timedelta(minutes=5)  # a click's own time is trusted this far from ours
 
 
-def _incident_id(value: str) -> int | None:
-    head = value.split(":", 1)[0]
-    return int(head) if head.isascii() and head.isdigit() and len(head) <= MAX_ID_DIGITS else None
-
-
 def _outcome(verb: str, outcome: incident_ops.Outcome | None, respond: Respond, services: Services) -> None:
     if outcome is None:
-        tell(respond, "That incident no longer exists (it may have been pruned).")
+        tell(respond, GONE)
     elif not outcome.changed:
         tell(respond, incident_ops.unchanged_note(verb, outcome.after))
     else:
@@ -77,11 +82,8 @@ def _outcome(verb: str, outcome: incident_ops.Outcome | None, respond: Respond, 
 
 def _button(verb: str, transition: incident_ops.Transition) -> Handler:
     def click(body: dict[str, Any], respond: Respond, services: Services) -> None:
-        incident_id = _incident_id(str(action(body).get("value", "")))
+        incident_id = clicked_incident(body, respond, services)
         if incident_id is None:
-            tell(respond, NO_LONGER_VALID)
-            return
-        if not allowed(body, respond, services):
             return
         outcome = incident_ops.act(services.engine, incident_id, transition, by=clicker(body), now=services.clock())
         _outcome(verb, outcome, respond, services)
@@ -93,7 +95,7 @@ def _button(verb: str, transition: incident_ops.Transition) -> Handler:
 def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
     option = action(body).get("selected_option")
     value = str(option.get("value", "")) if isinstance(option, dict) else ""
-    incident_id, span = _incident_id(value), SNOOZE_SPANS.get(value.partition(":")[2])
+    incident_id, span = incident_id_in(value), SNOOZE_SPANS.get(value.partition(":")[2])
     if incident_id is None or span is None:
         tell(respond, NO_LONGER_VALID)
         return
@@ -114,11 +116,8 @@ def snooze(body: dict[str, Any], respond: Respond, services: Services) -> None:
 
 
 def recheck(body: dict[str, Any], respond: Respond, services: Services) -> None:
-    incident_id = _incident_id(str(action(body).get("value", "")))
+    incident_id = clicked_incident(body, respond, services, runs_a_check=True)
     if incident_id is None:
-        tell(respond, NO_LONGER_VALID)
-        return
-    if not allowed(body, respond, services, runs_a_check=True):
         return
     recheck_incident(incident_id, respond, services, key=f"recheck:{action(body).get('action_ts', '')}")
 
@@ -128,7 +127,7 @@ def recheck_incident(incident_id: int, respond: Respond | None, services: Servic
     incident = queries.load_incident(services.engine, incident_id)
     if incident is None:
         if respond:
-            tell(respond, "That incident no longer exists (it may have been pruned).")
+            tell(respond, GONE)
         return
     now = services.clock()
     result = services.check(incident.domain, queries.sending_ips(services.engine, incident.domain, now))
