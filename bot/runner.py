@@ -32,6 +32,7 @@ from bot.monitor.watch import Checker
 from bot.routing import route_for
 from bot.slack.app import bot_token, build_app, build_services, web_client
 from bot.slack.delivery import Courier, OutboxDelivery
+from bot.slack.digest_post import queue_due_digests
 from bot.slack.gateway import SlackGateway
 from bot.slack.notifier import SlackNotifier, catalogue_delist_urls
 from bot.slack.oncall import current_quiet, run_oncall
@@ -140,7 +141,10 @@ def start_bot(
         slack_notifier = build_notifier(engine, settings, clock=clock, on_enqueue=courier.kick)
 
         def oncall(now: datetime) -> object:
-            return run_oncall(engine, settings, slack_notifier, now)
+            reminded = run_oncall(engine, settings, slack_notifier, now)
+            if digests := queue_due_digests(engine, settings, now):
+                courier.kick()
+            return reminded + digests
 
         notifier = slack_notifier
         services = build_services(settings, engine, gateway, slack_notifier, clock=clock, kick=courier.kick)
