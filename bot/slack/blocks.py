@@ -160,6 +160,7 @@ class HomeData:
     figures: Mapping[str, BounceFigures] = field(default_factory=dict)  # the read model's, per domain
     blacklists: Mapping[str, BlacklistStatus] = field(default_factory=dict)  # per domain, from its last check
     delivery_problems: tuple[str, ...] = ()  # dead letters, a refused token, a long wait (bot/monitor/health.py)
+    quiet: Mapping[str, str] = field(default_factory=dict)  # domain → its silence or maintenance window, said
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -728,6 +729,8 @@ def usage(problem: str | None = None) -> Message:
         "posture, recent bounces and any open incident\n"
         "• `/bouncecheck 192.0.2.10`: blocklist status of one IP\n"
         "• `/bouncecheck postmaster@example.com`: checks the address's domain\n"
+        "• `/bouncecheck silence example.com 2h [reason]`: post nothing for the domain meanwhile "
+        "(its bounces are still counted); `/bouncecheck silences`, `/bouncecheck unsilence example.com`\n"
         "In an incident thread, mention me with `status`, `recheck`, `resolve` or `help`."
     )
     return Message(text="Usage: /bouncecheck &lt;domain | IP | address&gt;", blocks=(section(text),))
@@ -807,6 +810,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
         details = [text for text in (_home_figures_line(figures), _home_blacklist_line(status)) if text]
         if domain in data.servers:
             details.append(servers_line(data.servers[domain]))
+        if domain in data.quiet:
+            details.append(data.quiet[domain])
         if details:
             blocks.append(context(*details))
     blocks += [DIVIDER, section("*Mailboxes*")]

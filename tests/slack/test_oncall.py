@@ -198,3 +198,18 @@ def test_resolved_incidents_are_neither_reminded_nor_reposted(bot: Bot) -> None:
     bot.oncall()
     assert [m for m in bot.thread(SHOP) if m.startswith("⏰")] == []
     assert len(bot.cards(SHOP)) == 1
+
+
+def test_app_home_shows_who_silenced_a_domain_and_why(app: SlackApp) -> None:
+    app.command("silence example.com 3h <!channel> campaign")
+    app.event({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0001", "tab": "home",
+               "event_ts": "1800000000.000100"})
+    app.slack.wait_for(lambda: app.slack.of("views.publish"))
+    view = app.slack.of("views.publish")[0].body["view"]
+    shown = " ".join(render_text({"blocks": view["blocks"]}, width=300).split())
+    assert "🔕 Silenced by @U0ALICE until 2026-11-27 15:00 UTC: " in shown and "campaign" in shown
+    assert "<!channel>" not in json.dumps(view), "the reason is inert"
+
+
+def test_the_usage_names_the_silence_commands(app: SlackApp) -> None:
+    assert "/bouncecheck silence example.com 2h [reason]" in said(app.command("help")[1])

@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack import blocks, queries
+from bot.slack import blocks, oncall_blocks, queries
+from bot.slack.oncall import current_quiet
 from bot.slack.services import Services
 
 
@@ -24,7 +25,10 @@ def home_data(services: Services) -> blocks.HomeData:
     domains = queries.domain_incidents(engine, monitored)
     urls = {i.id: url for i in open_ones if (url := queries.incident_link(engine, i, settings.slack.api_url).url)}
     now = services.clock()
+    quiet = {domain: oncall_blocks.quiet_line(q) for domain, _ in domains
+             if (q := current_quiet(engine, settings, domain, now))}
     return blocks.HomeData(
+        quiet=quiet,
         domains=tuple(domains),
         figures=queries.bounce_figures_of(engine, settings.monitor.domains, now=now, monitor=settings.monitor),
         blacklists=queries.blacklist_statuses(engine, settings, now),
