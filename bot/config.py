@@ -181,6 +181,7 @@ class ScheduleSettings(_Section):
     reputation_interval: Interval = timedelta(hours=1)
     retention: Duration = timedelta(days=90)
     deliver_interval: Interval = timedelta(seconds=5)
+    oncall_interval: Interval = timedelta(minutes=1)  # reminders, cards after a quiet, digests: to the minute
 
 
 class MonitorSettings(_Section):

@@ -41,7 +41,6 @@ OPS_NOTICE_EVERY = timedelta(hours=1)
 LEARN_RETRY = timedelta(minutes=1)  # servers DNS could not tell are asked for again this often
 RETENTION_EVERY = timedelta(days=1)
 SCAN, WATCH, RECHECK, RETENTION, DELIVER, ONCALL = "scan", "watch", "recheck", "retention", "deliver", "oncall"
-ONCALL_EVERY = timedelta(minutes=1)  # reminders and digests are due to the minute
 
 
 def utc_now() -> datetime:
@@ -199,7 +198,7 @@ def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, d
     if deliver is not None:
         every(DELIVER, jobs.deliver_queued, schedule.deliver_interval, now)
     if oncall is not None:
-        every(ONCALL, jobs.oncall_due, ONCALL_EVERY, now + ONCALL_EVERY)
+        every(ONCALL, jobs.oncall_due, schedule.oncall_interval, now + schedule.oncall_interval)
     scheduler.add_listener(OpsNotices(notifier.ops, clock=clock), EVENT_JOB_ERROR)
     executor_log = logging.getLogger("apscheduler.executors.default")
     if not any(isinstance(f, ExpectedFailures) for f in executor_log.filters):
