@@ -28,12 +28,21 @@ _BARE_IPV4 = re.compile(r"\b(\d{1,3}(?:\.\d{1,3}){3})\b")
 # Dotted names: labels of letters and digits joined by hyphens, what [a-z0-9](?:[a-z0-9-]*[a-z0-9])?
 # per label says, written not to start inside a word nor to backtrack: that form was retried from
 # each letter of a word ("(using TLSv1 with cipher ...)"), so a hostile 8 KB one took a second.
+# Only ever `fullmatch`ed (one attempt, linear): searched, it is still retried from each label of a
+# hyphenated run with no dot after it ("a-a-a-...": 0.4 s on 12 KB). `_host_names` searches.
 _HOST_NAME = re.compile(r"(?<![a-z0-9])[a-z0-9]++(?:-++[a-z0-9]++)*+(?:\.[a-z0-9]++(?:-++[a-z0-9]++)*+)++")
+# The names `_HOST_NAME` finds in a text, in one pass: where no name starts at the first letter of
+# a run of letters, digits and hyphens, none starts later in that run (the one found there would
+# have run on from the first letter), so the run is taken whole, as an empty group, and skipped.
+_HOST_NAMES = re.compile(r"(?<![a-z0-9])(?:([a-z0-9]++(?:-++[a-z0-9]++)*+(?:\.[a-z0-9]++(?:-++[a-z0-9]++)*+)++)"
+                         r"|[a-z0-9][a-z0-9-]*+)")
 _DKIM_DOMAIN = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
 # BATV "prvs=0123456789=user@example.com" / "btv1==...==user@example.com"
 _BATV = re.compile(r"^(?:prvs|msprvs\d*|btv1)=[^@]*=", re.IGNORECASE)
 # VERP "bounces+user=example.org@example.com", "bounce-123-user=example.org@example.com"
-_VERP = re.compile(r"^[^@=+]*[+-][^@]*=[^@]+@", re.IGNORECASE)
+# What ^[^@=+]*[+-][^@]*=[^@]+@ says, without trying each "-" against each "=" after it (0.1 s on a
+# 20 KB "a-a-a-..."): the first "+" or "-" and the first "=" after it decide.
+_VERP = re.compile(r"^[^@=+-]*+[+-][^@=]*+=[^@]++@", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,13 +229,18 @@ def received_chain(headers: Headers) -> Chain:
         named = helo.rstrip(".") if _HOST_NAME.fullmatch(helo) and not _is_ip(helo) else None
         if named:
             hosts.append(named)
-        hosts.extend(h.rstrip(".") for h in _HOST_NAME.findall(rest.lower()) if not _is_ip(h))
+        hosts.extend(h.rstrip(".") for h in _host_names(rest.lower()) if not _is_ip(h))
         client = next((c for c in (*_IP_IN_BRACKETS.findall(rest), *_BARE_IPV4.findall(rest), helo)
                        if _is_public(c)), None)
         if client is not None:
             ips.append(client)
         hops.append(Hop(helo=named, ip=client, by=by_host))
     return Chain(public_ips=tuple(dict.fromkeys(ips)), hosts=tuple(dict.fromkeys(hosts)), hops=tuple(hops))
+
+
+def _host_names(text: str) -> list[str]:
+    """What `_HOST_NAME.findall(text)` says, in linear time."""
+    return [name for name in _HOST_NAMES.findall(text) if name]
 
 
 def _dkim_domains(signature: str) -> list[str]:

@@ -9,21 +9,28 @@ None unless its own layout is there, and its line below says what it adds.
 from __future__ import annotations
 
 from bot.bounces.detectors import (
+    activehunter,
+    amavis,
     amazonses,
     aol,
     apachejames,
     arf,
     barracuda,
+    bigfoot,
+    biglobe,
     courier,
+    deutschetelekom,
     dma,
     domino,
     exchange,
     exim,
+    facebook,
     fml,
     generic,
     gmail,
     gmx,
     googlegroups,
+    googleworkspace,
     groupwise,
     imail,
     interscan,
@@ -37,9 +44,13 @@ from bot.bounces.detectors import (
     messagelabs,
     messagingserver,
     mfilter,
+    mimecast,
+    mxlogic,
+    netscape,
     notice,
     opensmtpd,
     postfix,
+    powermta,
     qmail,
     rfc3464,
     salesforce,
@@ -64,18 +75,25 @@ DETECTORS: tuple[Detector, ...] = (
     opensmtpd.DETECTOR,  # DSN without Diagnostic-Code; the text has the server's reply
     mailru.DETECTOR,  # Exim's layout under a Russian preamble: before exim
     gmx.DETECTOR,  # Exim-built, its own layout: before exim
+    mxlogic.DETECTOR,  # Exim's layout from MX Logic's relays (its X-MXL headers): before exim
     exim.DETECTOR,  # the text names the SMTP command and the host; the DSN adds only Status
+    bigfoot.DETECTOR,  # Sendmail's layout from bigfoot.com: before sendmail's DSN reader
     sendmail.WITH_DSN,  # the DSN completed from the transcript ("<<< 421", "554 5.3.0 ...")
     mcafee.DETECTOR,  # a DSN without Diagnostic-Code; the text part has the words
+    facebook.DETECTOR,  # its DSN fields, the reason from Facebook's own code ("RCP-P2")
+    powermta.DETECTOR,  # its DSN, the reason from its X-PowerMTA-BounceCategory field
+    amavis.DETECTOR,  # its DSN, relabelled (From "Content-filter at ...")
     rfc3464.DETECTOR,
     # MTA formats (detectors engineer): append below, one module per format.
     # Providers whose layout borrows an MTA's come before that MTA's detector.
     amazonses.DETECTOR,
     googlegroups.DETECTOR,
     gmail.DETECTOR,
+    googleworkspace.DETECTOR,  # no list of recipients, only the original's To: after gmail
     yahoo.DETECTOR,
     zoho.DETECTOR,
     japanese_carrier.DETECTOR,
+    biglobe.DETECTOR,
     qmail.DETECTOR,
     postfix.DETECTOR,
     exchange.DETECTOR,
@@ -83,6 +101,8 @@ DETECTORS: tuple[Detector, ...] = (
     dma.DETECTOR,
     courier.DETECTOR,
     apachejames.DETECTOR,
+    activehunter.DETECTOR,
+    mimecast.DETECTOR,
     # email service providers' human notices, when their relays attached no DSN part
     sendgrid.DETECTOR,
     mailgun.DETECTOR,
@@ -96,12 +116,14 @@ DETECTORS: tuple[Detector, ...] = (
     barracuda.DETECTOR,
     messagelabs.DETECTOR,
     messagingserver.DETECTOR,
+    netscape.DETECTOR,  # its heir's notices are messagingserver's
     verizon.DETECTOR,
     fml.DETECTOR,
     mdaemon.DETECTOR,
     groupwise.DETECTOR,
     aol.DETECTOR,
     salesforce.DETECTOR,
+    deutschetelekom.DETECTOR,  # Smail's banners from T-Online's servers: before x_failed_addresses
     # unnamed MTAs known by their layout alone (Sisimai's X-family)
     x_qmail_clone.DETECTOR,
     x_bullets.DETECTOR,

@@ -16,7 +16,12 @@ from bot.models import Reason
 # "The following recipient(s) could not be reached:" (Exchange 4.0 Internet Mail Connector)
 LEGACY_STARTS = ("did not reach the following recipient(s):", "The following recipient(s) could not be reached:")
 # "kijitora@example.co.jp on Thu, 29 Apr 2007 16:51:51 -0500", "      kijitora@example.com on 4/29/01 11:34:45 PM"
-LEGACY_RECIPIENT = re.compile(r"^\s*(?:.*SMTP=)?(?P<addr>[^\s@]+@[^\s]+) on\s")
+# What ^\s*(?:.*SMTP=)?(?P<addr>[^\s@]+@[^\s]+) on\s reads (the address after the last "SMTP=" it can
+# follow, else the line's first word), without reading the rest of the word again for each "SMTP="
+# (0.27 s on 20 KB of them) nor for each leading space: a word is tried only if " on" follows it, and
+# an "SMTP=" is passed over once a later one in the same word reaches the same "@".
+LEGACY_RECIPIENT = re.compile(r"^\s*+(?:(?:[^\n]*[^\S\n])?(?=\S++ on\s)\S*SMTP=(?=(?:[^\s@S]|S(?!MTP=[^\s@]))++@\S))?"
+                              r"(?P<addr>[^\s@]+@\S+) on\s")
 # "    MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C05A6) Unknown Recipient"
 MSEXCH = re.compile(r"MSEXCH:\S*.*?\(([0-9A-F]{8})\)")
 # "	The MTS-ID of the original message is: c=jp;a= ;p=neko" / ";l=EXCHANGE000000000000000000"

@@ -20,6 +20,12 @@ from bot.bounces.message import MessageView
 # "This is the Postfix program at host smtp.example.jp." / "This is the mail system at host mx.example.org."
 # and renamed builds: "This is the Example Postfix program", "This is the ExampleMail program at host ..."
 START = re.compile(r"^This is the (?:mail system at host|(?:\w+ )?Postfix program|\w+ program at host)", re.M)
+# Older Postfix (and renamed builds) sign the notice with an indented line of its own instead:
+# "\t\t\tThe Postfix program", "The Postfix on FreeBSD program", "The Example Postfix program",
+# "The mail system", "The ExampleMail program" (Sisimai's Postfix markers); only under Postfix's Subject
+SIGNED = re.compile(r"^[ \t]+The (?:Postfix(?: on [^\n]{1,40})? program|\w+ Postfix program|mail system|\w+ program)"
+                    r"[ \t]*$", re.M)
+SUBJECT = "Undelivered Mail Returned to Sender"
 # "<kijitora@example.jp>: host mx.example.jp[192.0.2.22] said: 550 <kijitora@example.jp>: User unknown"
 # "<kijitora@example.jp> (expanded from <neko@example.jp>): user unknown"
 RECIPIENT = re.compile(r"^<(?P<addr>[^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]*>\))?:\s")
@@ -42,6 +48,9 @@ class Postfix:
         start = START.search(message.text)
         if start is not None:
             return self._notice(message, message.text[start.start():])
+        signed = SIGNED.search(message.text) if message.subject == SUBJECT else None
+        if signed is not None:
+            return self._notice(message, message.text[signed.end():])
         # Subject: Postfix SMTP server: errors from localhost[127.0.0.1]
         if message.subject.startswith("Postfix SMTP server: errors from") and TRANSCRIPT in message.text:
             return self._transcript(message)

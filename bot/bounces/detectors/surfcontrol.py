@@ -18,7 +18,10 @@ START = "Your message could not be sent."
 # "Addressed To: kijitora@example.com"
 ADDRESSED = re.compile(r"^Addressed To:[ ]*([^ ]+?@[^ ]+?)$")
 # "kijitora@example.com: [192.0.2.5], 550 kijitora@example.com... No such user"
-REPLY = re.compile(r"^[^ ]+@[^ ]+:[ ]*\[(\d+\.\d+\.\d+\.\d+)\],[ ]*(.+)$")
+# What ^[^ ]+@[^ ]+:[ ]*\[(\d+\.\d+\.\d+\.\d+)\],[ ]*(.+)$ reads, without retrying each "@" against
+# each ":" after it (0.8 s on a 30 KB line of "@"): which "@" it takes never changes what is read,
+# so the first one after the first character does, and the last ":" that leads to an IP is taken.
+REPLY = re.compile(r"^[^ ][^ @]*+@[^ ][^ ]*:[ ]*\[(\d++\.\d++\.\d++\.\d++)\],[ ]*(.+)$")
 # "--- Message non-deliverable." ends the transcript
 END = "--- Message non-deliverable."
 
