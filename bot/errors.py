@@ -9,6 +9,7 @@
     │   └── MailboxUnavailable       connection refused, dropped, timed out (retried)
     ├── StoreError                   the database refused or is unreachable
     ├── DNSError                     the resolver failed as a whole (not one zone)
+    ├── VolumeError                  a sent-volume source cannot be read (bot/volume)
     └── NotifyError                  Slack refused or is unreachable (the outbox retries)
 
 `ParseError` does not exist on purpose: `parse()` never raises on bad mail, it returns a report.
@@ -27,6 +28,10 @@ class ConfigError(BounceCheckError):
 
 class UsageError(BounceCheckError):
     pass
+
+
+class VolumeError(BounceCheckError):
+    """A sent-volume source could not be read (unreachable, refused, unreadable)."""
 
 
 class SourceError(BounceCheckError):
