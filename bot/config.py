@@ -196,6 +196,11 @@ class MonitorSettings(_Section):
     baseline_factor: float = Field(default=3.0, ge=1.0)
     grew_factor: float = Field(default=1.5, gt=1.0)
     followup_floor: Duration = timedelta(minutes=15)
+    # Where a domain has a healthy [[volume]] source: an incident opens when our own bounces reach
+    # this share of the mail we sent in the window, and at least min_sent were sent; the count above
+    # stays for domains without a source (and when theirs fails)
+    alert_rate: Share = 0.05
+    min_sent: int = Field(default=100, ge=1)
 
     @field_validator("domains", "sending_hosts", "dkim_domains")
     @classmethod
@@ -360,6 +365,47 @@ class DigestSettings(_Section):
         return value.strip()
 
 
+class VolumeSettings(_Section):
+    """Where the count of mail we sent comes from (`[[volume]]`), so a bounce rate is a share."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["postfix_log", "exim_log", "prometheus", "imap_sent"]
+    paths: tuple[str, ...] = ()  # logs: the live files (mail.log); rotated ones (mail.log.1, .2.gz) are followed
+    url: str = ""  # prometheus: the server's base URL
+    query: str = ""  # prometheus: PromQL giving the messages sent; {domain} and {window} are filled in
+    mailbox: str = ""  # imap_sent: the name of a [[mailboxes]] entry whose login reads the folder
+    folder: str = "Sent"
+    domains: DomainPatterns = ("*",)  # whose mail it counts (logs count by the sender's domain)
+    stale_after: Duration = timedelta(minutes=15)  # no successful read this long: unhealthy
+
+    @model_validator(mode="after")
+    def _what_it_needs(self) -> VolumeSettings:
+        if self.kind in ("postfix_log", "exim_log") and not self.paths:
+            raise ValueError(f"{self.kind} needs paths (the log files)")
+        if self.kind == "prometheus" and not (self.url.startswith(("http://", "https://")) and self.query):
+            raise ValueError("prometheus needs url (http(s)://…) and query")
+        if self.kind == "imap_sent" and not self.mailbox:
+            raise ValueError("imap_sent needs mailbox (a [[mailboxes]] name)")
+        return self
+
+
+def _percent(value: object) -> float | None:
+    """'5%', '0.5 %', 5 → 0.05; '' or None → None (no rate threshold)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip().removesuffix("%").strip()
+    try:
+        share = float(text) / 100
+    except ValueError:
+        raise ValueError(f"expected a share such as '5%', got {value!r}") from None
+    if not 0 < share <= 1:
+        raise ValueError(f"a share between 0 and 100 %, got {value!r}")
+    return share
+
+
+Share = Annotated[float | None, BeforeValidator(_percent)]
+
+
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -372,6 +418,7 @@ class Settings(_Section):
     routes: tuple[RouteSettings, ...] = ()
     maintenance: tuple[MaintenanceSettings, ...] = ()
     digest: DigestSettings = DigestSettings()
+    volume: tuple[VolumeSettings, ...] = ()
     source_path: str = ""  # the file these came from, for messages
 
     @field_validator("mailboxes")
@@ -386,6 +433,18 @@ class Settings(_Section):
             if box.security == "plain" and box.host and not _is_loopback(box.host):
                 raise ValueError(f"mailbox {box.name!r}: security = 'plain' is allowed to loopback only")
         return boxes
+
+    @model_validator(mode="after")
+    def _volume_mailboxes(self) -> Settings:
+        boxes = {box.name: box for box in self.mailboxes}
+        names = [v.name for v in self.volume]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"volume source names must be unique: {', '.join(dupes)}")
+        for source in self.volume:
+            if source.kind == "imap_sent" and not boxes.get(source.mailbox, MailboxSettings(name="", path="-")).host:
+                raise ValueError(f"volume source {source.name!r}: mailbox {source.mailbox!r} is not an IMAP "
+                                 "[[mailboxes]] entry")
+        return self
 
 
 def _is_loopback(host: str) -> bool:
@@ -407,7 +466,7 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
         boxes = data.get("mailboxes") or []
         name = boxes[index].get("name") if index < len(boxes) and isinstance(boxes[index], dict) else None
         prefix = f"[[mailboxes]] {name!r}" if name else f"[[mailboxes]] #{index + 1}"
-    elif head in ("routes", "maintenance") and rest and isinstance(rest[0], int):
+    elif head in ("routes", "maintenance", "volume") and rest and isinstance(rest[0], int):
         prefix = f"[[{head}]] #{int(rest.pop(0)) + 1}"
     elif rest:
         prefix = f"[{head}]"

@@ -191,8 +191,7 @@ def _check_answer(engine: Engine, settings: Settings, now: datetime, check: Chec
     why = f"the check could not run: {dns_problem or 'no reason given'}"
     result = check or CheckResult(target=OUR_DOMAIN, target_type="domain", checked_at=now,
                                   verdict=Verdict.UNKNOWN, notes=(why,))
-    monitor = settings.monitor
-    figures = bounce_figures(engine, OUR_DOMAIN, now=now, monitor=monitor)
+    figures = bounce_figures(engine, OUR_DOMAIN, now=now, settings=settings)
     with engine.connect() as conn:
         incident = next(iter(incidents_store.unresolved(conn)), None)
     link = (blocks.IncidentLink(incident_id=incident.id, domain=incident.domain, state=incident.state, url=None)

@@ -30,6 +30,7 @@ from bot.monitor.watch import Checker, check_domains, default_checker
 from bot.store import incidents_store
 from bot.store.leases import free_dead_leases
 from bot.store.rates_queries import BaselineCache
+from bot.volume.job import collect_volumes
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Jobs:
     deliver: Deliver | None = None
     oncall: Deliver | None = None  # reminders, cards after a quiet, digests (Slack only)
     clock: Clock = utc_now
+    env: Mapping[str, str] = field(default_factory=dict)  # secrets of the volume sources (an IMAP Sent folder)
     baselines: BaselineCache = field(default_factory=BaselineCache)
     _learn_tried_at: datetime | None = None
     _evaluating: threading.Lock = field(default_factory=threading.Lock)
@@ -70,7 +72,7 @@ class Jobs:
         """
         free_dead_leases(self.engine, self.clock())  # a crashed predecessor's folders are scanned now
         problems = self._learn_servers()
-        errors = self.scan()
+        errors = [*self.scan(), *collect_volumes(self.engine, self.settings, self.env, self.clock())]
         with self._evaluating:
             now = self.clock()
             self._announce(evaluate(self.engine, self.settings, now, baselines=self.baselines), now)
@@ -181,7 +183,8 @@ def build_scheduler(settings: Settings, engine: Engine, notifier: Notifier, *, d
     """
     jobs = Jobs(settings=settings, engine=engine, notifier=notifier,
                 scan=scan or mailbox_scan(settings, engine, env if env is not None else environ()),
-                check=check or default_checker(), deliver=deliver, oncall=oncall, clock=clock)
+                check=check or default_checker(), deliver=deliver, oncall=oncall, clock=clock,
+                env=env if env is not None else environ())
     schedule = settings.schedule
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     now = clock()

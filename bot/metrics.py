@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from bot.models import Action, Report
 
 if TYPE_CHECKING:  # the store's modules load with the store, not with every import of this one
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from bot.config import Settings
 
@@ -106,6 +106,7 @@ class StoreCollector(Collector):
                 threshold.add_metric([domain], figure.threshold)
             yield in_window
             yield threshold
+            yield from _rates(conn, settings, clock())
             open_by_cause = GaugeMetricFamily("bouncecheck_incidents_open", "Incidents not resolved, by cause",
                                               labels=["cause"])
             counts: dict[str, int] = {}
@@ -125,6 +126,32 @@ class StoreCollector(Collector):
                                     value=facts.pending)
             yield GaugeMetricFamily("bouncecheck_outbox_dead_letters", "Slack messages refused for good",
                                     value=facts.dead)
+
+
+def _rates(conn: Connection, settings: Settings, now: datetime) -> Iterator[Metric]:
+    """The bounce rate where a volume source counts the domain, and each source's health."""
+    from bot.store import volume_store
+    from bot.store.figures import read_volumes
+
+    if not settings.volume:
+        return
+    rate = GaugeMetricFamily("bouncecheck_bounce_rate", "Our own failed bounces as a share of the mail we sent "
+                             "in the window (absent when no healthy source counts the domain)", labels=["domain"])
+    sent = GaugeMetricFamily("bouncecheck_sent_in_window", "Messages we sent in the window, by the volume sources",
+                             labels=["domain"])
+    for domain, volume in read_volumes(conn, settings.monitor.domains, now, settings).items():
+        if not isinstance(volume, str):
+            sent.add_metric([domain], volume.sent)
+            if volume.rate is not None:
+                rate.add_metric([domain], volume.rate)
+    healthy = GaugeMetricFamily("bouncecheck_volume_source_healthy", "1 when the volume source was read recently "
+                                "and its last read succeeded", labels=["source"])
+    states = volume_store.states(conn, [v.name for v in settings.volume])
+    for source in settings.volume:
+        healthy.add_metric([source.name], 0 if states[source.name].healthy(now, source.stale_after) else 1)
+    yield rate
+    yield sent
+    yield healthy
 
 
 STORE = StoreCollector()

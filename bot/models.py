@@ -147,6 +147,7 @@ class ServerSource(StrEnum):
     MX = "mx"
     A = "a"
     BOUNCES = "bounces"  # seen in bounces of our own mail
+    LOGS = "logs"  # our MTA's log: the host names it runs as, the interfaces it sends from
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,9 +354,39 @@ class Incident:
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the window's bounces cite → bounces citing each
     resolution: ResolutionOutcome | None = None  # what the person who resolved it chose
     resolution_note: str = ""  # and wrote
+    volume: SentVolume | None = None  # the bounce rate as of the last evaluation; None: judged by count
+    volume_note: str = ""  # why there is no rate although the domain has a volume source
 
 
 # --------------------------------------------------------------------------- what an incident says happened
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentVolume:
+    """A domain's bounce rate over the window: our own bounces as a share of the mail we sent.
+
+    Bounces of mail we did not send (backscatter) or could not place are `other`: never in the rate,
+    stated beside it; a flood of them is judged by the count threshold, the rate by `alert_rate`.
+    """
+
+    sent: int  # messages we sent in the window, by the domain's volume sources
+    own: int  # failed bounces of our own mail in the window
+    other: int  # the window's other failed bounces: backscatter, unknown origin
+    alert_rate: float  # the share that opens an incident (0.05: 5 %)
+    min_sent: int  # below this many sent no rate is judged (3 bounces of 10 sent is no signal)
+    sources: tuple[str, ...] = ()  # the [[volume]] names the count came from
+
+    @property
+    def rate(self) -> float | None:
+        return self.own / self.sent if self.sent else None
+
+    @property
+    def judged(self) -> bool:
+        return self.sent >= self.min_sent
+
+    @property
+    def rate_alerting(self) -> bool:
+        return self.judged and self.rate is not None and self.rate >= self.alert_rate
 
 
 class ResolutionOutcome(StrEnum):
@@ -396,6 +427,7 @@ class Opened:
     cause: Cause
     listings: tuple[Listing, ...] = ()
     incident_kind: IncidentKind = IncidentKind.FLOOD
+    volume: SentVolume | None = None  # the rate it opened at, where the domain has a volume source
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

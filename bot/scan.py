@@ -20,10 +20,14 @@ from sqlalchemy import Engine
 from bot import metrics
 from bot.config import Settings, environ, said
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
+from bot.models import SentVolume
 from bot.monitor.learning import learn_missing
+from bot.monitor.wording import rate_said
+from bot.store import volume_store
 from bot.store.database import open_engine
-from bot.store.figures import read_figures
+from bot.store.figures import read_figures, read_volumes
 from bot.store.leases import Heartbeat, free_dead_leases
+from bot.volume.job import collect_volumes
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,16 @@ class DomainCount:
     bounces_in_window: int  # failed recipients, as every surface counts them (bot/store/figures.py)
     threshold: int  # effective: alert_bounces raised by the baseline
     delayed_in_window: int = 0  # delay warnings, shown apart
+    volume: SentVolume | None = None  # our bounce rate, where a healthy volume source counts the domain
+    volume_note: str = ""  # why a domain with a volume source has no rate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceHealth:
+    name: str
+    problem: str  # "" when healthy
+    last_read_at: datetime | None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,10 +57,11 @@ class ScanSummary:
     mailboxes: tuple[FolderResult, ...]
     domains: tuple[DomainCount, ...]
     incidents: tuple[dict[str, Any], ...]
+    volume_sources: tuple[SourceHealth, ...] = ()
 
     @property
     def failed(self) -> bool:
-        return any(result.errors for result in self.mailboxes)
+        return any(result.errors for result in self.mailboxes) or any(s.problem for s in self.volume_sources)
 
 
 def run_scan(settings: Settings, *, once: bool, as_json: bool, out: TextIO) -> int:
@@ -92,13 +107,21 @@ def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
     for problem in learn_missing(ctx.engine, settings, ctx.clock()):
         log.warning("could not learn our servers: %s; bounces that need them count as of unknown origin", problem)
     results = scan_all(settings.mailboxes, ctx)
+    collect_volumes(ctx.engine, settings, environ(), ctx.clock())  # the sent side of each rate
     now = ctx.clock()
     incidents = evaluate_incidents(settings, ctx.engine, now)
     with ctx.engine.connect() as conn:
         figures = read_figures(conn, settings.monitor.domains, now, settings.monitor)
+        volumes = read_volumes(conn, settings.monitor.domains, now, settings)
+        states = volume_store.states(conn, [v.name for v in settings.volume])
     domains = tuple(DomainCount(domain=f.domain, bounces_in_window=f.failed, threshold=f.threshold,
-                                delayed_in_window=f.delayed) for f in figures.values())
-    return ScanSummary(mailboxes=tuple(results), domains=domains, incidents=tuple(incidents))
+                                delayed_in_window=f.delayed,
+                                volume=v if isinstance(v := volumes.get(f.domain), SentVolume) else None,
+                                volume_note=v if isinstance(v, str) else "") for f in figures.values())
+    sources = tuple(SourceHealth(name=v.name, problem=states[v.name].healthy(now, v.stale_after),
+                                 last_read_at=states[v.name].last_ok_at, notes=states[v.name].notes)
+                    for v in settings.volume)
+    return ScanSummary(mailboxes=tuple(results), domains=domains, incidents=tuple(incidents), volume_sources=sources)
 
 
 def evaluate_incidents(settings: Settings, engine: Engine, now: datetime) -> Sequence[dict[str, Any]]:
@@ -122,9 +145,24 @@ def summary_json(summary: ScanSummary) -> dict[str, Any]:
                        "bounces": r.bounces, "errors": list(r.errors),
                        **({"skipped": r.skipped} if r.skipped else {})} for r in summary.mailboxes],
         "domains": [{"domain": d.domain, "bounces_in_window": d.bounces_in_window, "threshold": d.threshold,
-                     "delayed_in_window": d.delayed_in_window} for d in summary.domains],
+                     "delayed_in_window": d.delayed_in_window, **_rate_json(d)} for d in summary.domains],
         "incidents": list(summary.incidents),
+        **({"volume_sources": [{"name": s.name, "healthy": not s.problem, "problem": s.problem or None,
+                                "last_read_at": s.last_read_at.isoformat() if s.last_read_at else None,
+                                "notes": list(s.notes)} for s in summary.volume_sources]}
+           if summary.volume_sources else {}),
     }
+
+
+def _rate_json(domain: DomainCount) -> dict[str, Any]:
+    """The domain's rate, only where it has a volume source (a domain without one keeps the old shape)."""
+    volume = domain.volume
+    if volume is None:
+        return {"rate": None, "rate_unknown_because": domain.volume_note} if domain.volume_note else {}
+    return {"rate": {"own_bounces": volume.own, "sent": volume.sent,
+                     "rate": round(volume.rate, 6) if volume.rate is not None else None,
+                     "alert_rate": volume.alert_rate, "min_sent": volume.min_sent, "judged": volume.judged,
+                     "other_bounces": volume.other, "sources": list(volume.sources)}}
 
 
 def summary_text(summary: ScanSummary, settings: Settings) -> str:
@@ -137,9 +175,15 @@ def summary_text(summary: ScanSummary, settings: Settings) -> str:
         lines.append("no mailboxes configured")
     window = said(settings.monitor.window)
     for d in summary.domains:
-        flag = "  ABOVE THRESHOLD" if d.bounces_in_window >= d.threshold else ""
+        alerting = (d.volume.rate_alerting or d.volume.other >= d.threshold) if d.volume else \
+            d.bounces_in_window >= d.threshold
+        rate = (f"; our bounce rate {rate_said(d.volume)}" if d.volume
+                else f"; bounce rate unknown: {d.volume_note}" if d.volume_note else "")
         lines.append(f"{d.domain}: {d.bounces_in_window} bounces in the last {window} "
-                     f"(threshold {d.threshold}){flag}")
+                     f"(threshold {d.threshold}){rate}{'  ABOVE THRESHOLD' if alerting else ''}")
+    for source in summary.volume_sources:
+        if source.problem:
+            lines.append(f"  ⚠ {source.problem}")
     lines.append(f"incidents: {len(summary.incidents) or 'none'}")
     for incident in summary.incidents:
         lines.append(f"  #{incident.get('id')} {incident.get('domain')}: {incident.get('state')}, "

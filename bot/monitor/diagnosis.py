@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from bot.models import Cause, CheckResult, Diagnosis, ListingStatus, ZoneResult
+from bot.models import Cause, CheckResult, Diagnosis, ListingStatus, SentVolume, ZoneResult
 from bot.monitor import listings
 from bot.monitor.rates import BAD_RECIPIENT_REASONS, REJECTION_REASONS, WindowStats
-from bot.monitor.wording import and_list, pct, span
+from bot.monitor.wording import and_list, pct, share, span
 
 BACKSCATTER_SHARE = 0.5  # of all bounces: originals not sent through our servers
 UNPLACED_SHARE = 0.5  # of all bounces: of unknown origin, too many to name a cause resting on our own mail
@@ -359,3 +359,21 @@ def _in_any(ip: str, networks: list[str]) -> bool:
 
 def _codes(codes: tuple[str, ...]) -> str:
     return f"code {', '.join(codes)}" if codes else ""
+
+
+def with_rate(diagnosis: Diagnosis, stats: WindowStats, volume: SentVolume, window: timedelta) -> Diagnosis:
+    """The diagnosis with what the rate says, first: our own bounces as a share of what we sent, the
+    other bounces apart; for a bad list, the unknown users as a share of what we sent."""
+    if volume.rate is None:
+        lines = [f"We sent nothing in the last {span(window)} by {', '.join(volume.sources)}: "
+                 f"the {volume.own:,} bounces of our own mail cannot be a rate."]
+    else:
+        lines = [f"Our own bounce rate is {share(volume.rate)} of the {volume.sent:,} messages we sent in the last "
+                 f"{span(window)} (alert at {share(volume.alert_rate)}"
+                 + (f", judged from {volume.min_sent:,} sent" if not volume.judged else "") + ")"
+                 + (f"; the other {volume.other:,} bounces (backscatter, unknown origin) are not ours and "
+                    "not in it." if volume.other else ".")]
+        unknown = stats.reason_count(("userunknown",), own_only=True)
+        if diagnosis.cause is Cause.BAD_RECIPIENTS and unknown:
+            lines.append(f"Unknown recipients alone are {share(unknown / volume.sent)} of what we sent.")
+    return replace(diagnosis, evidence=(*lines, *diagnosis.evidence))

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine
 
 from bot.config import MonitorSettings, Settings
-from bot.models import BlacklistStatus, CheckResult, Incident, IncidentEvent, IncidentState, Listing
+from bot.models import BlacklistStatus, CheckResult, Incident, IncidentEvent, IncidentState, Listing, SentVolume
 from bot.monitor import incidents, listings
-from bot.monitor.diagnosis import diagnose
+from bot.monitor.diagnosis import diagnose, with_rate
 from bot.monitor.rates import WindowStats, window_stats
 from bot.store import incidents_store
-from bot.store.figures import DomainFigures, read_figures
+from bot.store.figures import DomainFigures, read_figures, read_volumes
 from bot.store.rates_queries import BaselineCache
 
 Outcome = tuple[Incident, list[IncidentEvent]]
@@ -42,6 +42,9 @@ def evaluate(engine: Engine, settings: Settings, now: datetime, *, domains: Sequ
         # Only a domain in trouble needs its bounces grouped and diagnosed: above its threshold, newly
         # listed, or with an incident to follow. The rest cost one count each.
         busy = {d for d, i in latest.items() if i.state is not IncidentState.RESOLVED} | set(new_listings or {})
+        volumes = read_volumes(conn, names, now, settings)
+        # A high rate on few bounces is trouble too: 30 of 300 sent is 10 %, far below any count threshold.
+        busy |= {d for d, v in volumes.items() if isinstance(v, SentVolume) and v.rate_alerting}
         stats = read_stats(conn, names, now, monitor, baselines,
                            detail=lambda figures: figures.alerting or figures.domain in busy)
         checks = incidents_store.latest_checks(conn, names)
@@ -51,7 +54,8 @@ def evaluate(engine: Engine, settings: Settings, now: datetime, *, domains: Sequ
             if domain not in busy and not stats[domain].alerting:
                 continue  # no incident to open or follow: nothing to diagnose
             status = listings.blacklist_status(checks.get(domain), failures.get(domain), now, fresh_for(settings))
-            seen = observe(stats[domain], checks.get(domain), monitor, (new_listings or {}).get(domain), status)
+            seen = observe(stats[domain], checks.get(domain), monitor, (new_listings or {}).get(domain), status,
+                           volume=volumes.get(domain))
             step = incidents.step(latest.get(domain), seen, now, monitor)
             if step.incident is None:
                 continue
@@ -83,12 +87,19 @@ def fresh_for(settings: Settings) -> timedelta:
 
 def observe(stats: WindowStats, check: CheckResult | None, monitor: MonitorSettings,
             new_listings: frozenset[Listing] | None = None,
-            blacklist: BlacklistStatus | None = None) -> incidents.Observation:
-    """What the state machine is shown for one domain: the numbers, the likely cause, the listings."""
+            blacklist: BlacklistStatus | None = None, *, volume: SentVolume | str | None = None,
+            ) -> incidents.Observation:
+    """What the state machine is shown for one domain: the numbers, the rate where there is one, the
+    likely cause, the listings. `volume` is the domain's rate, or why its source cannot be trusted."""
+    diagnosis = diagnose(stats, check, monitor.window)
     return incidents.Observation(
+        volume=volume if isinstance(volume, SentVolume) else None,
+        volume_note=volume if isinstance(volume, str) else "",
         blacklist=blacklist, cited=stats.by_blocklist[:6],
         domain=stats.domain, count=stats.total, threshold=stats.threshold,
-        diagnosis=diagnose(stats, check, monitor.window), top_reasons=stats.by_reason[:5],
+        diagnosis=(with_rate(diagnosis, stats, volume, monitor.window) if isinstance(volume, SentVolume)
+                   else diagnosis),
+        top_reasons=stats.by_reason[:5],
         listed=listings.listings_of(check), cleared=listings.cleared_by(check),
         new_listings=new_listings or frozenset())
 

@@ -41,9 +41,10 @@ from bot.models import (
     Opened,
     ResolutionOutcome,
     Resolved,
+    SentVolume,
     Snoozed,
 )
-from bot.monitor.wording import span
+from bot.monitor.wording import share, span
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,10 +61,15 @@ class Observation:
     new_listings: frozenset[Listing] = frozenset()  # listed now and not at the check before: may open
     blacklist: BlacklistStatus | None = None  # what may be said of the listings (bot/monitor/listings.py)
     cited: tuple[tuple[str, int], ...] = ()  # blocklists the bounces cite → bounces citing each
+    volume: SentVolume | None = None  # the bounce rate, where the domain has a healthy volume source
+    volume_note: str = ""  # why a domain with a volume source is judged by count this time
 
     @property
     def alerting(self) -> bool:
-        return self.count >= self.threshold > 0
+        """By count; with a rate, our own mail is judged by the rate and the rest (backscatter) by count."""
+        if self.volume is None:
+            return self.count >= self.threshold > 0
+        return self.volume.rate_alerting or self.volume.other >= self.threshold > 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,13 +156,14 @@ def _open(seen: Observation, now: datetime, settings: MonitorSettings) -> Step:
         opened_at=now,
         updated_at=now, bounces_in_window=seen.count, threshold=seen.threshold, peak=seen.count,
         listings=tuple(sorted(seen.listed)), diagnosis=seen.diagnosis, top_reasons=seen.top_reasons,
-        blacklist=seen.blacklist, cited=seen.cited,
+        blacklist=seen.blacklist, cited=seen.cited, volume=seen.volume, volume_note=seen.volume_note,
         last_posted_count=seen.count, last_posted_at=now, below_since=None if seen.alerting else now)
     detail = " ".join([*seen.diagnosis.evidence[:1],
                        *([f"Newly listed: {', '.join(map(str, sorted(seen.new_listings)))}."]
                          if seen.new_listings else [])])
     opened = _event(incident, Opened(count=seen.count, threshold=seen.threshold, cause=seen.diagnosis.cause,
-                                     listings=tuple(sorted(seen.listed)), incident_kind=kind), now, detail)
+                                     listings=tuple(sorted(seen.listed)), incident_kind=kind, volume=seen.volume),
+                    now, detail)
     return Step(incident=incident, events=(opened,))
 
 
@@ -169,15 +176,16 @@ def _follow(incident: Incident, seen: Observation, now: datetime, settings: Moni
     current, listing_events = _listings(current, seen, now)
     current, followups = _followups(current, seen, now, settings)
     current = replace(current, bounces_in_window=seen.count, threshold=seen.threshold, blacklist=seen.blacklist,
-                      cited=seen.cited,
+                      cited=seen.cited, volume=seen.volume, volume_note=seen.volume_note,
                       peak=max(current.peak, seen.count), top_reasons=seen.top_reasons,
                       below_since=None if seen.alerting else (current.below_since or now))
     events = [*listing_events, *followups]
     if _quiet_long_enough(current, now, settings):
         current = replace(current, state=IncidentState.RESOLVED, resolved_at=now, snoozed_until=None)
+        below = (f"Our bounce rate below {share(seen.volume.alert_rate)} and other bounces below {seen.threshold:,}"
+                 if seen.volume else f"Below {seen.threshold:,} bounces")
         events.append(_event(current, Resolved(by_person=False), now,
-                             f"Below {seen.threshold:,} bounces per {span(settings.window)} "
-                             f"for {span(settings.resolve_after)}."))
+                             f"{below} per {span(settings.window)} for {span(settings.resolve_after)}."))
     if current != incident:
         current = replace(current, updated_at=now)
     return Step(incident=current, events=tuple(events))

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from bot.config import Settings
 from bot.models import IncidentState, ServerSource
+from bot.store import volume_store
 from bot.store.rates_queries import utc
 from bot.store.schema import (
     bounce_buckets,
@@ -53,6 +54,8 @@ def prune(engine: Engine, settings: Settings, now: datetime) -> Pruned:
         pruned_incidents = conn.execute(delete(incidents).where(incidents.c.id.in_(old_incidents))).rowcount
         # A name our own mail has not shown for that long is no evidence any more; DNS-learned ones are
         # replaced by every check instead.
-        conn.execute(delete(known_servers).where(known_servers.c.source == ServerSource.BOUNCES.value,
-                                                 known_servers.c.learned_at < cutoff))
+        conn.execute(delete(known_servers).where(
+            known_servers.c.source.in_([ServerSource.BOUNCES.value, ServerSource.LOGS.value]),
+            known_servers.c.learned_at < cutoff))
+        volume_store.prune(conn, cutoff)
     return Pruned(bounces=pruned_bounces, reputation_checks=pruned_checks, incidents=pruned_incidents)

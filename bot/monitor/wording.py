@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.models import SentVolume
+
 
 def span(duration: timedelta) -> str:
     """1 h → 'hour', 2 h → '2 hours', 30 min → '30 minutes', 90 s → '90 seconds'."""
@@ -23,3 +25,24 @@ def pct(part: int, whole: int) -> str:
 def and_list(names: list[str]) -> str:
     """['a'] → 'a'; ['a', 'b', 'c'] → 'a, b and c'."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def share(part: float) -> str:
+    """0.104 → '10.4 %', 0.004 → '0.4 %': a rate, one decimal."""
+    return f"{100 * part:.1f} %"
+
+
+def rate_said(volume: SentVolume) -> str:
+    """'10.0 % of 300 sent (alert at 5.0 %)': our own bounce rate as every surface says it."""
+    if volume.rate is None:
+        return f"none sent in the window (by {and_list(list(volume.sources))})"
+    judged = "" if volume.judged else f"; not judged below {volume.min_sent:,} sent"
+    return f"{share(volume.rate)} of {volume.sent:,} sent (alert at {share(volume.alert_rate)}{judged})"
+
+
+def others_said(volume: SentVolume) -> str:
+    """'the other 275 bounces are backscatter or of unknown origin', or '' when there are none."""
+    if not volume.other:
+        return ""
+    verb = "s are" if volume.other != 1 else " is"
+    return f"the other {volume.other:,} bounce{verb} backscatter or of unknown origin"

@@ -37,12 +37,14 @@ from bot.models import (
     Opened,
     Posture,
     Resolved,
+    SentVolume,
     ServerKind,
     Snoozed,
     Verdict,
     ZoneResult,
 )
 from bot.monitor.incidents import resolution_words
+from bot.monitor.wording import others_said, rate_said
 from bot.slack.inert import code_span
 from bot.slack.inert import inert as inert  # re-exported: the notifier cleans ops notices with it
 
@@ -127,6 +129,15 @@ class BounceFigures:
     last_24h: int
     top_reasons: tuple[tuple[str, int], ...] = ()
     delayed: int = 0  # delay warnings in the window, not counted
+    volume: SentVolume | None = None  # our bounce rate, where the domain has a healthy volume source
+    volume_note: str = ""  # why a domain with a volume source has no rate now
+
+    @property
+    def alerting(self) -> bool:
+        """As the evaluation judges it (bot/monitor/incidents.Observation.alerting)."""
+        if self.volume is None:
+            return self.in_window >= self.threshold > 0
+        return self.volume.rate_alerting or self.volume.other >= self.threshold > 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -347,6 +358,7 @@ def incident_card(incident: Incident, *, now: datetime,
         ("State", f"{emoji} {label}" + _state_detail(incident)),
         ("Bounces in window", f"{incident.bounces_in_window} (threshold {incident.threshold})"
          + (": no bounce flood" if incident.kind is IncidentKind.LISTING else "")),
+        *_rate_facts(incident),
         ("Peak", str(incident.peak)),
         ("Since", when(incident.opened_at)),
         ("Likely cause", inert(CAUSE_LABEL.get(incident.cause, str(incident.cause)))),
@@ -377,6 +389,16 @@ def incident_card(incident: Incident, *, now: datetime,
         f"{incident.bounces_in_window} bounces (threshold {incident.threshold}), likely {inert(incident.cause)}"
     )
     return Message(text=fallback, blocks=fit(blocks, keep_last=1 if actions else 0), color=colour)
+
+
+def _rate_facts(incident: Incident) -> list[tuple[str, str]]:
+    """The card's rate: ours as a share of what we sent, the rest apart; or why there is none."""
+    if incident.volume is not None:
+        others = others_said(incident.volume)
+        return [("Our bounce rate", rate_said(incident.volume) + (f"; {others}" if others else ""))]
+    if incident.volume_note:
+        return [("Bounce rate", f"unknown ({inert(incident.volume_note)}): judged by the count")]
+    return []
 
 
 def headline(incident: Incident) -> str:
@@ -501,6 +523,10 @@ def followup(
         case Opened(incident_kind=IncidentKind.LISTING) as opened:
             text = (f"⛔ Incident opened: {inert(headline(incident))}. {opened.count} bounces in the window "
                     f"(threshold {opened.threshold}): no bounce flood.{detail}")
+        case Opened(volume=SentVolume() as volume):
+            others = others_said(volume)
+            text = (f"🔴 Incident opened: our bounce rate is {rate_said(volume)}"
+                    + (f"; {others}" if others else "") + f". Likely cause: *{inert(incident.cause)}*.{detail}")
         case Opened():
             text = (f"🔴 Incident opened: {incident.bounces_in_window} bounces in the window "
                     f"(threshold {incident.threshold}). Likely cause: *{inert(incident.cause)}*.{detail}")
@@ -714,8 +740,16 @@ def _figures_text(figures: BounceFigures) -> str:
         f"*Recent bounces for {inert(figures.domain)}*\n{figures.in_window} in the last "
         f"{duration(figures.window)} (threshold {figures.threshold}), {figures.last_24h} in 24h"
         + (f"; {figures.delayed} delay warnings not counted" if figures.delayed else "")
+        + (f"\n{_rate_line(figures)}" if figures.volume or figures.volume_note else "")
         + (f"\nTop reasons: {reasons}" if reasons else "")
     )
+
+
+def _rate_line(figures: BounceFigures) -> str:
+    if figures.volume is None:
+        return f"Bounce rate unknown ({inert(figures.volume_note)}): judged by the count"
+    others = others_said(figures.volume)
+    return f"Our bounce rate: {rate_said(figures.volume)}" + (f"; {others}" if others else "")
 
 
 # --------------------------------------------------------------------------- usage, refusals, App Home
@@ -755,7 +789,7 @@ def _home_domain_line(domain: str, incident: Incident | None, figures: BounceFig
         where = f" — {link(url, 'open card')}" if url else ""
         return (f"{emoji} {inert(domain)}: {label.lower()} incident #{incident.id}, likely "
                 f"{inert(CAUSE_LABEL.get(incident.cause, incident.cause))}{where}")
-    if figures is not None and figures.in_window >= figures.threshold:
+    if figures is not None and figures.alerting:
         return f"⚠️ {inert(domain)}: above threshold, no open incident (resolved by a person, or not evaluated yet)"
     if status is not None and status.state is BlacklistState.NOT_LISTED:
         return f"✅ {inert(domain)}: no open incident, below threshold, not listed"
@@ -767,10 +801,11 @@ def _home_domain_line(domain: str, incident: Incident | None, figures: BounceFig
 def _home_figures_line(figures: BounceFigures | None) -> str:
     if figures is None:
         return ""
-    side = "above" if figures.in_window >= figures.threshold else "below"
+    side = "above" if figures.alerting else "below"
     delayed = f", {figures.delayed} delay warnings not counted" if figures.delayed else ""
+    rate = f"; {_rate_line(figures)}" if figures.volume or figures.volume_note else ""
     return (f"{figures.in_window} bounces in the last {duration(figures.window)} (threshold {figures.threshold}): "
-            f"{side} threshold{delayed}")
+            f"{side} threshold{delayed}{rate}")
 
 
 def _home_blacklist_line(status: BlacklistStatus | None) -> str:

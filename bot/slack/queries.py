@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.config import MonitorSettings, Settings
-from bot.models import BlacklistStatus, Incident, KnownServer
+from bot.models import BlacklistStatus, Incident, KnownServer, SentVolume
 from bot.monitor import health
 from bot.monitor.listings import blacklist_status
 from bot.slack.blocks import BounceFigures, IncidentLink, MailboxStatus
 from bot.store import figures
-from bot.store.figures import our_sending_ips, read_figures
+from bot.store.figures import our_sending_ips, read_figures, read_volumes
 from bot.store.incidents_store import get_incident, latest_checks, latest_failures, unresolved
 from bot.store.ingest import folder_states
 from bot.store.outbox_store import delivery_facts
@@ -64,18 +64,22 @@ def incident_link(engine: Engine, incident: Incident, api_url: str) -> IncidentL
     return IncidentLink(incident_id=incident.id, domain=incident.domain, state=incident.state, url=url)
 
 
-def bounce_figures(engine: Engine, domain: str, *, now: datetime, monitor: MonitorSettings) -> BounceFigures:
+def bounce_figures(engine: Engine, domain: str, *, now: datetime, settings: Settings) -> BounceFigures:
     """The domain's figures from the one read model (bot/store/figures.py), shaped for the answer."""
-    return bounce_figures_of(engine, [domain], now=now, monitor=monitor)[domain]
+    return bounce_figures_of(engine, [domain], now=now, settings=settings)[domain]
 
 
 def bounce_figures_of(engine: Engine, domains: Sequence[str], *, now: datetime,
-                      monitor: MonitorSettings) -> dict[str, BounceFigures]:
-    """`bounce_figures` for several domains in one read (App Home lists them all)."""
+                      settings: Settings) -> dict[str, BounceFigures]:
+    """`bounce_figures` for several domains in one read (App Home lists them all), with the bounce
+    rate where a domain has a volume source."""
     with engine.connect() as conn:
-        found = read_figures(conn, domains, now, monitor, last_day=True)
+        found = read_figures(conn, domains, now, settings.monitor, last_day=True)
+        volumes = read_volumes(conn, domains, now, settings)
     return {d: BounceFigures(domain=d, window=f.window, in_window=f.failed, threshold=f.threshold,
-                             last_24h=f.last_24h, top_reasons=f.top_reasons[:5], delayed=f.delayed)
+                             last_24h=f.last_24h, top_reasons=f.top_reasons[:5], delayed=f.delayed,
+                             volume=v if isinstance(v := volumes.get(d), SentVolume) else None,
+                             volume_note=v if isinstance(v, str) else "")
             for d, f in found.items()}
 
 

@@ -96,9 +96,17 @@ def _v8_oncall(conn: Connection) -> None:
     _add_missing(conn, (schema.incidents, "resolution"), (schema.incidents, "resolution_note"))
 
 
+def _v9_sent_volume(conn: Connection) -> None:
+    """What we sent, per domain, from the volume sources; incidents keep the rate they were judged by."""
+    for table in (schema.sent_counts, schema.sent_totals, schema.volume_sources):
+        table.create(conn, checkfirst=True)
+    _add_missing(conn, (schema.incidents, "volume"), (schema.incidents, "volume_note"))
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_initial), (2, _v2_origin_and_servers), (3, _v3_blacklist_status), (4, _v4_bounce_buckets),
-    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index), (7, _v7_permalinks), (8, _v8_oncall))
+    (5, _v5_slack_messages_and_dead_letters), (6, _v6_local_index), (7, _v7_permalinks), (8, _v8_oncall),
+    (9, _v9_sent_volume))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -25,6 +25,7 @@ from bot.models import (
     Opened,
     ResolutionOutcome,
     Resolved,
+    SentVolume,
     Snoozed,
 )
 
@@ -32,8 +33,12 @@ from bot.models import (
 def to_json(data: EventData) -> dict[str, Any]:
     match data:
         case Opened():
-            return {"count": data.count, "threshold": data.threshold, "cause": data.cause.value,
-                    "listings": [listing.key for listing in data.listings], "incident_kind": data.incident_kind.value}
+            opened: dict[str, Any] = {
+                "count": data.count, "threshold": data.threshold, "cause": data.cause.value,
+                "listings": [listing.key for listing in data.listings], "incident_kind": data.incident_kind.value}
+            if data.volume is not None:  # judged by rate: older events have no such key
+                opened["volume"] = volume_json(data.volume)
+            return opened
         case Grew():
             return {"previous": data.previous, "count": data.count}
         case BecameFlood():
@@ -66,7 +71,8 @@ def from_json(kind: EventKind, raw: dict[str, Any] | None, *, at: datetime) -> E
             return Opened(count=int(raw.get("count", 0)), threshold=int(raw.get("threshold", 0)),
                           cause=_cause(raw.get("cause")),
                           listings=tuple(Listing.from_key(str(k)) for k in raw.get("listings") or ()),
-                          incident_kind=IncidentKind(raw.get("incident_kind") or IncidentKind.FLOOD))
+                          incident_kind=IncidentKind(raw.get("incident_kind") or IncidentKind.FLOOD),
+                          volume=volume_of(raw.get("volume")))
         case EventKind.GREW if raw.get("flood"):
             return BecameFlood(previous=int(raw.get("previous", 0)), count=int(raw.get("count", 0)),
                                threshold=int(raw.get("threshold", 0)), cause=_cause(raw.get("cause")),
@@ -103,3 +109,22 @@ def _cause(value: object) -> Cause:
         return Cause(str(value))
     except ValueError:  # a row from a version with another cause list: say nothing precise
         return Cause.MIXED
+
+
+def volume_json(volume: SentVolume | None) -> dict[str, Any] | None:
+    if volume is None:
+        return None
+    return {"sent": volume.sent, "own": volume.own, "other": volume.other, "alert_rate": volume.alert_rate,
+            "min_sent": volume.min_sent, "sources": list(volume.sources)}
+
+
+def volume_of(raw: Any) -> SentVolume | None:
+    """A stored SentVolume; None for what is missing or not one (an older row)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return SentVolume(sent=int(raw["sent"]), own=int(raw["own"]), other=int(raw["other"]),
+                          alert_rate=float(raw["alert_rate"]), min_sent=int(raw["min_sent"]),
+                          sources=tuple(str(s) for s in raw.get("sources") or ()))
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -21,7 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.config import MonitorSettings
+from bot.config import MonitorSettings, Settings
+from bot.models import SentVolume
+from bot.routing import matches
+from bot.store import volume_store
 from bot.store.rates_queries import BaselineCache, BounceGroup, baseline_counts, utc, utc_or_none, window_groups
 from bot.store.schema import baseline_cache, bounces
 
@@ -88,6 +91,60 @@ def read_figures(conn: Connection, domains: Sequence[str], now: datetime, monito
     for domain, found in window_groups(conn, wanted, start, now).items():
         out[domain] = replace(out[domain], groups=tuple(found))
     return out
+
+
+def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settings: Settings,
+                 ) -> dict[str, SentVolume | str]:
+    """Each domain with a [[volume]] source → its bounce rate over the window ending at `now`, or the
+    sentence saying why none can be trusted (a source failed, fell silent, or answered for another
+    span). Domains no source covers are absent: they are judged by the count alone.
+
+    The rate's numerator is our own mail's failed bounces (`ours` true): backscatter and bounces of
+    unknown origin are `other`, stated apart. All the sources covering a domain are added (two MX
+    logs); one of them unhealthy makes the whole count untrustworthy, so it falls back to the count.
+    """
+    monitor = settings.monitor
+    start = now - monitor.window
+    covering = {d: [v for v in settings.volume if any(matches(p, d) for p in v.domains)] for d in domains}
+    covered = [d for d, sources in covering.items() if sources]
+    if not covered or monitor.alert_rate is None:
+        return {}
+    health = volume_store.states(conn, [v.name for v in settings.volume])
+    own = _own_failed(conn, covered, start, now)
+    failed = {d: n for (d, action), n in _counts_by_action(conn, covered, start, now).items() if action == "failed"}
+    out: dict[str, SentVolume | str] = {}
+    for domain in covered:
+        sent, problems = 0, []
+        for source in covering[domain]:
+            problem = health[source.name].healthy(now, source.stale_after)
+            if source.kind == "prometheus" and not problem:
+                found = volume_store.totals_of(conn, source.name, [domain]).get(domain)
+                if found is None or now - found[0] > source.stale_after:
+                    problem = f"volume source {source.name} has no fresh count for {domain}"
+                elif found[1] != monitor.window:
+                    problem = f"volume source {source.name} counted over {found[1]}, not the window"
+                else:
+                    sent += found[2]
+            elif not problem:
+                sent += volume_store.sent_between(conn, [source.name], [domain], start, now)[domain]
+            if problem:
+                problems.append(problem)
+        if problems:
+            out[domain] = "; ".join(problems)
+            continue
+        mine = own.get(domain, 0)
+        out[domain] = SentVolume(sent=sent, own=mine, other=failed.get(domain, 0) - mine,
+                                 alert_rate=monitor.alert_rate, min_sent=monitor.min_sent,
+                                 sources=tuple(v.name for v in covering[domain]))
+    return out
+
+
+def _own_failed(conn: Connection, domains: Sequence[str], start: datetime, end: datetime) -> dict[str, int]:
+    query = (select(bounces.c.domain, func.count())
+             .where(bounces.c.domain.in_(list(domains)), bounces.c.action == "failed", bounces.c.ours.is_(True),
+                    bounces.c.occurred_at >= utc(start), bounces.c.occurred_at < utc(end))
+             .group_by(bounces.c.domain))
+    return {str(domain): int(n) for domain, n in conn.execute(query)}
 
 
 def our_sending_ips(conn: Connection, domain: str, now: datetime) -> tuple[str, ...]:

@@ -152,6 +152,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     values["diagnosis"] = _diagnosis_json(incident.diagnosis)
     values["resolution"] = incident.resolution.value if incident.resolution else None
     values["resolution_note"] = incident.resolution_note or None
+    values["volume"] = event_codec.volume_json(incident.volume)
+    values["volume_note"] = incident.volume_note or None
     return values
 
 
@@ -173,6 +175,8 @@ def _incident(row: RowMapping) -> Incident:
                                     next_steps=tuple(diagnosis["next_steps"])) if diagnosis else None
     values["resolution"] = event_codec.outcome_of(row["resolution"])
     values["resolution_note"] = row["resolution_note"] or ""
+    values["volume"] = event_codec.volume_of(row["volume"])
+    values["volume_note"] = row["volume_note"] or ""
     return Incident(**values)
 
 

@@ -219,6 +219,8 @@ incidents = Table(
     # What the person who resolved it said: models.ResolutionOutcome and their note
     Column("resolution", String(20), nullable=True),
     Column("resolution_note", Text, nullable=True),
+    Column("volume", JSON, nullable=True),  # models.SentVolume as of the last evaluation
+    Column("volume_note", Text, nullable=True),  # why a domain with a volume source was judged by count
     # Raised by every state write (incidents_store.save): the write takes the row's lock with it.
     Column("version", Integer, nullable=False, server_default="0"),
 )
@@ -295,6 +297,40 @@ silences = Table(
     Column("lifted_by", String(100), nullable=True),
 )
 Index("ix_silences_domain", silences.c.domain, silences.c.ends_at)
+
+# Mail we sent, from the [[volume]] sources: messages per domain and minute (logs, a Sent folder) ...
+sent_counts = Table(
+    "sent_counts",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("domain", String(255), primary_key=True),
+    Column("minute", UTC, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+Index("ix_sent_counts_domain", sent_counts.c.domain, sent_counts.c.minute)
+
+# ... or the last count over a span a source answered with (a Prometheus query)
+sent_totals = Table(
+    "sent_totals",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("domain", String(255), primary_key=True),
+    Column("at", UTC, nullable=False),
+    Column("span_seconds", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+# Each source's read position (log file cursors, a folder's last UID) and health
+volume_sources = Table(
+    "volume_sources",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("cursor", JSON, nullable=True),
+    Column("last_ok_at", UTC, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", UTC, nullable=True),
+    Column("notes", JSON, nullable=True),  # what the last read said (a truncated file noticed)
+)
 
 # --------------------------------------------------------------------------- bookkeeping
 

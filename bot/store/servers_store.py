@@ -38,15 +38,17 @@ def save_learned(conn: Connection, domain: str, servers: Iterable[KnownServer],
                                                "learned_at": utc(at)} for kind, value, source in sorted(rows)])
 
 
-def add_seen(conn: Connection, servers: Iterable[KnownServer], at: datetime) -> None:
-    """Names seen in bounces of our own mail (source `bounces`); seen again, their time moves on."""
+def add_seen(conn: Connection, servers: Iterable[KnownServer], at: datetime,
+             source: ServerSource = ServerSource.BOUNCES) -> None:
+    """Names seen in bounces of our own mail (source `bounces`) or in our MTA's log (`logs`); seen
+    again, their time moves on."""
     for server in {(s.domain, str(s.kind), s.value[:255]) for s in servers if s.domain}:
         domain, kind, value = server
         key = (known_servers.c.domain == domain, known_servers.c.kind == kind, known_servers.c.value == value,
-               known_servers.c.source == ServerSource.BOUNCES.value)
+               known_servers.c.source == source.value)
         if conn.execute(known_servers.update().where(*key).values(learned_at=utc(at))).rowcount == 0:
             conn.execute(known_servers.insert().values(domain=domain, kind=kind, value=value,
-                                                       source=ServerSource.BOUNCES.value, learned_at=utc(at)))
+                                                       source=source.value, learned_at=utc(at)))
 
 
 def known_servers_of(conn: Connection, domains: Sequence[str] | None = None) -> list[KnownServer]:

@@ -98,7 +98,7 @@ def render_check(target: Target, services: Services, *, with_button: bool = True
     if target.type is ZoneType.DOMAIN:
         bounce_ips = queries.sending_ips(services.engine, target.value, now)
         if target.value in settings.monitor.domains or bounce_ips:
-            figures = queries.bounce_figures(services.engine, target.value, now=now, monitor=settings.monitor)
+            figures = queries.bounce_figures(services.engine, target.value, now=now, settings=settings)
         open_incident = queries.open_incident_of(services.engine, target.value)
         if open_incident:
             incident = queries.incident_link(services.engine, open_incident, settings.slack.api_url)

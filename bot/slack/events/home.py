@@ -30,7 +30,7 @@ def home_data(services: Services) -> blocks.HomeData:
     return blocks.HomeData(
         quiet=quiet,
         domains=tuple(domains),
-        figures=queries.bounce_figures_of(engine, settings.monitor.domains, now=now, monitor=settings.monitor),
+        figures=queries.bounce_figures_of(engine, settings.monitor.domains, now=now, settings=settings),
         blacklists=queries.blacklist_statuses(engine, settings, now),
         incident_urls=urls,
         mailboxes=tuple(queries.mailbox_statuses(engine)),

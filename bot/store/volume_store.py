@@ -1,0 +1,106 @@
+"""What the volume sources counted, their read positions and their health; the sent side of a bounce rate.
+
+Written by the volume job (bot/volume/job.py) after each read, in one transaction with the source's
+new cursor, so a crash between the two neither loses nor double-counts a message. Read by the
+figures (bot/store/figures.py) when a rate is judged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.rates_queries import utc, utc_or_none
+from bot.store.schema import sent_counts, sent_totals, volume_sources
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceState:
+    source: str
+    cursor: Any = None  # the source's own: log cursors by path, a folder's "uidvalidity:uid"
+    last_ok_at: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+    def healthy(self, now: datetime, stale_after: timedelta) -> str:
+        """"" when the source can be trusted at `now`, else why not (a sentence)."""
+        if self.last_error_at is not None and (self.last_ok_at is None or self.last_error_at > self.last_ok_at):
+            return f"volume source {self.source} failed: {self.last_error}"
+        if self.last_ok_at is None:
+            return f"volume source {self.source} has not been read yet"
+        if now - self.last_ok_at > stale_after:
+            return f"volume source {self.source} has not been read since {self.last_ok_at:%Y-%m-%d %H:%M} UTC"
+        return ""
+
+
+def state_of(conn: Connection, source: str) -> SourceState:
+    row = conn.execute(select(volume_sources).where(volume_sources.c.source == source)).mappings().first()
+    if row is None:
+        return SourceState(source=source)
+    return SourceState(source=source, cursor=row["cursor"], last_ok_at=utc_or_none(row["last_ok_at"]),
+                       last_error=str(row["last_error"] or ""), last_error_at=utc_or_none(row["last_error_at"]),
+                       notes=tuple(row["notes"] or ()))
+
+
+def states(conn: Connection, sources: Sequence[str]) -> dict[str, SourceState]:
+    return {source: state_of(conn, source) for source in sources}
+
+
+def record_read(conn: Connection, source: str, *, now: datetime, cursor: Any,
+                counts: Mapping[tuple[str, datetime], int],
+                totals: Mapping[str, tuple[datetime, timedelta, int]], notes: Sequence[str] = ()) -> None:
+    """A successful read: its counts added, its totals replaced, its cursor and health saved together."""
+    for (domain, minute), n in counts.items():
+        _add(conn, source, domain, minute, n)
+    for domain, (at, span, n) in totals.items():
+        _upsert(conn, sent_totals, {"source": source, "domain": domain},
+                {"at": utc(at), "span_seconds": int(span.total_seconds()), "count": n})
+    _upsert(conn, volume_sources, {"source": source},
+            {"cursor": cursor, "last_ok_at": utc(now), "notes": list(notes)})
+
+
+def record_failure(conn: Connection, source: str, *, now: datetime, error: str) -> None:
+    _upsert(conn, volume_sources, {"source": source}, {"last_error": error[:2000], "last_error_at": utc(now)})
+
+
+def sent_between(conn: Connection, sources: Sequence[str], domains: Sequence[str], start: datetime,
+                 end: datetime) -> Counter[str]:
+    """Messages the sources counted per domain with start <= minute < end."""
+    if not sources or not domains:
+        return Counter()
+    rows = conn.execute(select(sent_counts.c.domain, func.sum(sent_counts.c.count))
+                        .where(sent_counts.c.source.in_(sources), sent_counts.c.domain.in_(domains),
+                               sent_counts.c.minute >= utc(start), sent_counts.c.minute < utc(end))
+                        .group_by(sent_counts.c.domain))
+    return Counter({str(domain): int(n or 0) for domain, n in rows})
+
+
+def totals_of(conn: Connection, source: str, domains: Sequence[str]) -> dict[str, tuple[datetime, timedelta, int]]:
+    rows = conn.execute(select(sent_totals).where(sent_totals.c.source == source,
+                                                  sent_totals.c.domain.in_(domains))).mappings()
+    return {str(r["domain"]): (utc(r["at"]), timedelta(seconds=int(r["span_seconds"])), int(r["count"]))
+            for r in rows}
+
+
+def prune(conn: Connection, before: datetime) -> int:
+    return int(conn.execute(sent_counts.delete().where(sent_counts.c.minute < utc(before))).rowcount or 0)
+
+
+def _add(conn: Connection, source: str, domain: str, minute: datetime, n: int) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement: Any = insert(sent_counts).values(source=source, domain=domain, minute=utc(minute), count=n)
+    conn.execute(statement.on_conflict_do_update(index_elements=["source", "domain", "minute"],
+                                                 set_={"count": sent_counts.c.count + n}))
+
+
+def _upsert(conn: Connection, table: Any, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement: Any = insert(table).values(**key, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=dict(values)))

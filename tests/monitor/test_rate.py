@@ -1,0 +1,181 @@
+"""A real bounce rate: our own bounces as a share of the mail we sent, from Postfix and Exim logs the
+tests write, a Prometheus stand-in on loopback, and the count fallback when a source goes quiet.
+
+The volume job (bot/volume/job.py) reads the sources into the store, the evaluation judges each
+domain by what it read; the card, `scan --json` and the slash answer show the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.config import Settings, settings_from_mapping
+from bot.models import Cause, Incident, IncidentState
+from bot.monitor.evaluate import evaluate
+from bot.scan import DomainCount, ScanSummary, summary_json
+from bot.slack import blocks
+from bot.slack.text_render import render_text
+from bot.store import volume_store
+from bot.store.figures import read_volumes
+from bot.volume.job import collect_volumes
+from tests.monitor.conftest import DOMAIN, add_bounces, spread
+from tests.servers.prometheus import PrometheusStandIn
+
+NOW = datetime.now().astimezone().replace(second=0, microsecond=0)  # logs are dated in local time
+
+
+def rate_settings(tmp_path: Path, **volume: Any) -> Settings:
+    source = {"name": "mx1", "kind": "postfix_log", "paths": [str(tmp_path / "mail.log")], **volume}
+    return settings_from_mapping({
+        "monitor": {"domains": [DOMAIN], "window": "1h", "alert_bounces": 50, "alert_rate": "5%", "min_sent": 100},
+        "volume": [source],
+    }, "test")
+
+
+def postfix_lines(count: int, *, at: datetime, sender: str = "news@example.com", first: int = 0) -> str:
+    stamp = at.strftime("%b %d %H:%M:%S").replace(" 0", "  ", 1) if at.day < 10 else at.strftime("%b %d %H:%M:%S")
+    return "".join(f"{stamp} mx1 postfix/qmgr[2211]: {first + n:010X}: from=<{sender}>, size=4821, nrcpt=2 "
+                   "(queue active)\n" for n in range(count))
+
+
+def sent_by_postfix(engine: Engine, settings: Settings, count: int, now: datetime) -> None:
+    """`count` messages sent through a real Postfix log: the first read marks where the log was."""
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    assert collect_volumes(engine, settings, {}, now - timedelta(minutes=50)) == []
+    with log.open("a") as out:
+        out.write(postfix_lines(count, at=now - timedelta(minutes=30)))
+    assert collect_volumes(engine, settings, {}, now) == []
+
+
+def opened(engine: Engine, settings: Settings, now: datetime) -> Incident | None:
+    return next((i for i, _ in evaluate(engine, settings, now) if i.state is not IncidentState.RESOLVED), None)
+
+
+def card(incident: Incident, now: datetime) -> str:
+    return " ".join(render_text(blocks.incident_card(incident, now=now).payload(), width=300).replace("┃", "").split())
+
+
+def test_30_own_bounces_of_10000_sent_open_nothing(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 10_000, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 30), reason="userunknown", hard=True)
+    assert opened(engine, settings, NOW) is None
+    with engine.connect() as conn:
+        volume = read_volumes(conn, [DOMAIN], NOW, settings)[DOMAIN]
+    assert not isinstance(volume, str) and (volume.sent, volume.own, volume.rate) == (10_000, 30, 0.003)
+
+
+def test_30_own_bounces_of_300_sent_open_an_incident_showing_10_percent(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 300, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 30), reason="userunknown", hard=True)
+    incident = opened(engine, settings, NOW)
+    assert incident is not None, "30 bounces is below the count threshold, 10 % is far above 5 %"
+    assert incident.cause is Cause.BAD_RECIPIENTS
+    shown = card(incident, NOW)
+    assert "Our bounce rate: 10.0 % of 300 sent (alert at 5.0 %)" in shown
+    assert incident.diagnosis is not None
+    assert incident.diagnosis.evidence[0].startswith("Our own bounce rate is 10.0 % of the 300 messages we sent")
+
+
+def test_a_backscatter_flood_with_a_low_own_rate_names_backscatter_and_shows_the_rate(
+        engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 5_000, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 20), reason="userunknown", hard=True)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 275), ours=False, reason="spamdetected",
+                first_hop_ip="203.0.113.9", sender="ceo@example.com")
+    incident = opened(engine, settings, NOW)
+    assert incident is not None and incident.cause is Cause.BACKSCATTER
+    shown = card(incident, NOW)
+    assert ("Our bounce rate: 0.4 % of 5,000 sent (alert at 5.0 %); the other 275 bounces are backscatter or of "
+            "unknown origin") in shown
+    summary = ScanSummary(mailboxes=(), incidents=(), domains=(DomainCount(
+        domain=DOMAIN, bounces_in_window=295, threshold=50, volume=incident.volume),))
+    assert summary_json(summary)["domains"][0]["rate"] == {
+        "own_bounces": 20, "sent": 5000, "rate": 0.004, "alert_rate": 0.05, "min_sent": 100, "judged": True,
+        "other_bounces": 275, "sources": ["mx1"]}
+
+
+def test_few_sent_is_no_rate_alert(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 10, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 3), reason="userunknown", hard=True)
+    assert opened(engine, settings, NOW) is None, "3 of 10 sent is 30 %, but 10 is below min_sent"
+
+
+def test_a_dead_volume_source_falls_back_to_the_count_with_a_note(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 300, NOW)
+    Path(settings.volume[0].paths[0]).unlink()  # the log is gone
+    later = NOW + timedelta(minutes=5)
+    [error] = collect_volumes(engine, settings, {}, later)
+    assert error.startswith("volume source mx1: cannot read") and "mail.log" in error
+    add_bounces(engine, spread(later - timedelta(minutes=40), later, 30), reason="userunknown", hard=True)
+    assert opened(engine, settings, later) is None, "no rate from stale numbers: 30 is below the count threshold"
+    add_bounces(engine, spread(later - timedelta(minutes=30), later, 30), reason="userunknown", hard=True)
+    incident = opened(engine, settings, later)
+    assert incident is not None and incident.volume is None
+    assert incident.volume_note.startswith("volume source mx1 failed: cannot read")
+    shown = card(incident, later)
+    assert "Bounce rate: unknown (volume source mx1 failed: cannot read" in shown and "judged by the count" in shown
+
+
+def test_a_source_that_falls_silent_is_not_trusted(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path, stale_after="10m")
+    sent_by_postfix(engine, settings, 300, NOW)
+    with engine.connect() as conn:
+        assert read_volumes(conn, [DOMAIN], NOW + timedelta(minutes=9), settings)[DOMAIN] != ""
+        silent = read_volumes(conn, [DOMAIN], NOW + timedelta(minutes=11), settings)[DOMAIN]
+    assert isinstance(silent, str) and silent.startswith("volume source mx1 has not been read since")
+
+
+def test_exim_logs_count_what_exim_received_for_delivery(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path, kind="exim_log")
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=50))
+    at = (NOW - timedelta(minutes=20)).strftime("%Y-%m-%d %H:%M:%S")
+    with log.open("a") as out:
+        for n in range(120):
+            out.write(f"{at} 1r8XyZ-{n:06d}-Cd <= news@example.com H=(app1) [192.0.2.21] P=esmtpa S=1234\n")
+            out.write(f"{at} 1r8XyZ-{n:06d}-Cd => r{n}@example.net R=dnslookup T=remote_smtp "
+                      f"H=mx.example.net [198.51.100.7] I=[192.0.2.10] C=\"250 OK\"\n")
+        out.write(f"{at} 1r8XyZ-999999-Cd <= <> R=1r8XyZ-000001-Cd U=Debian-exim P=local S=2001\n")
+    assert collect_volumes(engine, settings, {}, NOW) == []
+    with engine.connect() as conn:
+        volume = read_volumes(conn, [DOMAIN], NOW, settings)[DOMAIN]
+    assert not isinstance(volume, str) and volume.sent == 120
+
+
+@pytest.fixture
+def prometheus() -> Iterator[PrometheusStandIn]:
+    with PrometheusStandIn() as stand_in:
+        yield stand_in
+
+
+def test_a_prometheus_count_is_the_sent_side(engine: Engine, tmp_path: Path, prometheus: PrometheusStandIn) -> None:
+    query = 'sum(increase(postfix_sent_total{domain="{domain}"}[{window}]))'
+    settings = rate_settings(tmp_path, kind="prometheus", paths=[], url=prometheus.url, query=query)
+    prometheus.vector('sum(increase(postfix_sent_total{domain="example.com"}[1h]))', 300)
+    assert collect_volumes(engine, settings, {}, NOW) == []
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 30), reason="userunknown", hard=True)
+    incident = opened(engine, settings, NOW)
+    assert incident is not None and incident.volume is not None and incident.volume.rate == 0.1
+    prometheus.fail(500, text="upstream down")
+    later = NOW + timedelta(minutes=20)
+    [error] = collect_volumes(engine, settings, {}, later)
+    assert "Prometheus" in error and "500" in error
+    with engine.connect() as conn:
+        state = volume_store.state_of(conn, "mx1")
+        note = read_volumes(conn, [DOMAIN], later, settings)[DOMAIN]
+    assert state.last_error_at == later and isinstance(note, str) and note.startswith("volume source mx1 failed")
+    assert json.dumps(note)
