@@ -179,3 +179,21 @@ def test_a_prometheus_count_is_the_sent_side(engine: Engine, tmp_path: Path, pro
         note = read_volumes(conn, [DOMAIN], later, settings)[DOMAIN]
     assert state.last_error_at == later and isinstance(note, str) and note.startswith("volume source mx1 failed")
     assert json.dumps(note)
+
+
+def test_the_slash_answer_and_app_home_show_the_same_rate(engine: Engine, tmp_path: Path) -> None:
+    from bot.models import CheckResult, Verdict
+    from bot.slack.queries import bounce_figures
+
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 300, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 30), reason="userunknown", hard=True)
+    figures = bounce_figures(engine, DOMAIN, now=NOW, settings=settings)
+    result = CheckResult(target=DOMAIN, target_type="domain", checked_at=NOW, verdict=Verdict.UNKNOWN,
+                         notes=("offline",))
+    answer = " ".join(render_text(blocks.check_answer(result, figures=figures, incident=None).payload(),
+                                  width=300).split())
+    assert "Our bounce rate: 10.0 % of 300 sent (alert at 5.0 %)" in answer
+    home = " ".join(render_text({"blocks": blocks.home_view(blocks.HomeData(
+        domains=((DOMAIN, None),), figures={DOMAIN: figures}, now=NOW))["blocks"]}, width=300).split())
+    assert "⚠️ example.com: above threshold" in home and "Our bounce rate: 10.0 % of 300 sent" in home
