@@ -197,3 +197,20 @@ def test_the_slash_answer_and_app_home_show_the_same_rate(engine: Engine, tmp_pa
     home = " ".join(render_text({"blocks": blocks.home_view(blocks.HomeData(
         domains=((DOMAIN, None),), figures={DOMAIN: figures}, now=NOW))["blocks"]}, width=300).split())
     assert "⚠️ example.com: above threshold" in home and "Our bounce rate: 10.0 % of 300 sent" in home
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    ({"volume": [{"name": "a", "kind": "postfix_log"}]}, "[[volume]] #1: postfix_log needs paths"),
+    ({"volume": [{"name": "a", "kind": "prometheus", "url": "prom:9090", "query": "x"}]}, "needs url (http(s)"),
+    ({"volume": [{"name": "a", "kind": "imap_sent", "mailbox": "nope"}]}, "mailbox 'nope' is not an IMAP"),
+    ({"volume": [{"name": "a", "kind": "syslog", "paths": ["/x"]}]}, "[[volume]] #1 kind"),
+    ({"volume": [{"name": "a", "kind": "exim_log", "paths": ["/x"]}] * 2}, "volume source names must be unique"),
+    ({"monitor": {"alert_rate": "150%"}}, "[monitor] alert_rate: a share between 0 and 100 %"),
+    ({"monitor": {"alert_rate": "lots"}}, "[monitor] alert_rate: expected a share such as '5%'"),
+])
+def test_bad_volume_config_names_the_key(data: dict[str, Any], says: str) -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping(data)
+    assert says in str(caught.value)

@@ -156,3 +156,31 @@ def test_a_wrong_password_is_a_volume_error(dovecot: Dovecot) -> None:
         count_sent(box_for(dovecot), "Sent", PATTERNS, SINCE, NOW, {"TEST_IMAP_PW": "nope"}, seen_uid=None)
     assert str(caught.value).startswith(f"sent folder 'Sent': mailbox 'sent': 127.0.0.1:{dovecot.imaps_port} "
                                         f"refused the login of '{dovecot.user}'")
+
+
+def test_the_volume_job_reads_a_sent_folder_into_the_rate(dovecot: Dovecot, tmp_path: Any) -> None:
+    """Through the job and the store, as the bot runs it: the folder's count is the rate's sent side."""
+    from bot.config import settings_from_mapping
+    from bot.store.database import open_engine
+    from bot.store.figures import read_volumes
+    from bot.volume.job import collect_volumes
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    append(dovecot, [("news@example.com", now - timedelta(minutes=10 + n % 30)) for n in range(150)])
+    settings = settings_from_mapping({
+        "mailboxes": [{"name": "sent", "host": "127.0.0.1", "port": dovecot.imaps_port, "ca_file": dovecot.ca_file,
+                       "username": dovecot.user, "password_env": "TEST_IMAP_PW"}],
+        "monitor": {"domains": ["example.com"], "window": "1h"},
+        "volume": [{"name": "sent-folder", "kind": "imap_sent", "mailbox": "sent", "folder": "Sent"}],
+    })
+    engine = open_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        assert collect_volumes(engine, settings, env(dovecot), now) == []
+        assert collect_volumes(engine, settings, env(dovecot), now + timedelta(seconds=30)) == []  # nothing new
+        with engine.connect() as conn:
+            volume = read_volumes(conn, ["example.com"], now + timedelta(seconds=30), settings)["example.com"]
+        assert not isinstance(volume, str) and volume.sent == 150 and volume.sources == ("sent-folder",)
+        [error] = collect_volumes(engine, settings, {"TEST_IMAP_PW": "wrong"}, now + timedelta(minutes=1))
+        assert error.startswith("volume source sent-folder:")
+    finally:
+        engine.dispose()
