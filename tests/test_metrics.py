@@ -43,3 +43,33 @@ def test_a_scan_shows_in_the_counters_and_the_store_gauges(tmp_path: Path) -> No
     assert found[("bouncecheck_bounces_in_window", (("domain", "metrics.example"),))] == 3
     assert found[("bouncecheck_alert_threshold", (("domain", "metrics.example"),))] == 2
     assert not [value for _, pairs in found for _, value in pairs if "@" in value], "no address is a label value"
+
+
+def test_the_bounce_rate_and_the_volume_sources_health_are_gauges(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.volume.job import collect_volumes
+
+    log = tmp_path / "mail.log"
+    log.touch()
+    settings = settings_from_mapping({
+        "monitor": {"domains": ["metrics.example"]},
+        "volume": [{"name": "mx1", "kind": "postfix_log", "paths": [str(log)]},
+                   {"name": "gone", "kind": "postfix_log", "paths": [str(tmp_path / "missing.log")],
+                    "domains": ["other.example"]}]}, "test")
+    engine = open_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    now = datetime.now(UTC)
+    try:
+        collect_volumes(engine, settings, {}, now - timedelta(minutes=1))
+        stamp = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")  # the log's local time
+        log.write_text("".join(f"{stamp} mx1 postfix/qmgr[1]: {n:010X}: from=<news@metrics.example>, size=1, "
+                               "nrcpt=1 (queue active)\n" for n in range(40)))
+        collect_volumes(engine, settings, {}, now)
+        metrics.watch_store(engine, settings, lambda: now + timedelta(minutes=1))
+        found = samples(metrics.exposition().decode())
+    finally:
+        engine.dispose()
+    assert found[("bouncecheck_sent_in_window", (("domain", "metrics.example"),))] == 40
+    assert found[("bouncecheck_bounce_rate", (("domain", "metrics.example"),))] == 0
+    assert found[("bouncecheck_volume_source_healthy", (("source", "mx1"),))] == 1
+    assert found[("bouncecheck_volume_source_healthy", (("source", "gone"),))] == 0

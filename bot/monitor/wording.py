@@ -37,7 +37,8 @@ def rate_said(volume: SentVolume) -> str:
     if volume.rate is None:
         return f"none sent in the window (by {and_list(list(volume.sources))})"
     judged = "" if volume.judged else f"; not judged below {volume.min_sent:,} sent"
-    return f"{share(volume.rate)} of {volume.sent:,} sent (alert at {share(volume.alert_rate)}{judged})"
+    counted = f" by {and_list(list(volume.sources))}" if volume.sources else ""
+    return f"{share(volume.rate)} of {volume.sent:,} sent{counted} (alert at {share(volume.alert_rate)}{judged})"
 
 
 def others_said(volume: SentVolume) -> str:

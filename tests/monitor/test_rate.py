@@ -81,7 +81,7 @@ def test_30_own_bounces_of_300_sent_open_an_incident_showing_10_percent(engine: 
     assert incident is not None, "30 bounces is below the count threshold, 10 % is far above 5 %"
     assert incident.cause is Cause.BAD_RECIPIENTS
     shown = card(incident, NOW)
-    assert "Our bounce rate: 10.0 % of 300 sent (alert at 5.0 %)" in shown
+    assert "Our bounce rate: 10.0 % of 300 sent by mx1 (alert at 5.0 %)" in shown
     assert incident.diagnosis is not None
     assert incident.diagnosis.evidence[0].startswith("Our own bounce rate is 10.0 % of the 300 messages we sent")
 
@@ -96,7 +96,7 @@ def test_a_backscatter_flood_with_a_low_own_rate_names_backscatter_and_shows_the
     incident = opened(engine, settings, NOW)
     assert incident is not None and incident.cause is Cause.BACKSCATTER
     shown = card(incident, NOW)
-    assert ("Our bounce rate: 0.4 % of 5,000 sent (alert at 5.0 %); the other 275 bounces are backscatter or of "
+    assert ("Our bounce rate: 0.4 % of 5,000 sent by mx1 (alert at 5.0 %); the other 275 bounces are backscatter or of "
             "unknown origin") in shown
     summary = ScanSummary(mailboxes=(), incidents=(), domains=(DomainCount(
         domain=DOMAIN, bounces_in_window=295, threshold=50, volume=incident.volume),))
@@ -193,7 +193,7 @@ def test_the_slash_answer_and_app_home_show_the_same_rate(engine: Engine, tmp_pa
                          notes=("offline",))
     answer = " ".join(render_text(blocks.check_answer(result, figures=figures, incident=None).payload(),
                                   width=300).split())
-    assert "Our bounce rate: 10.0 % of 300 sent (alert at 5.0 %)" in answer
+    assert "Our bounce rate: 10.0 % of 300 sent by mx1 (alert at 5.0 %)" in answer
     home = " ".join(render_text({"blocks": blocks.home_view(blocks.HomeData(
         domains=((DOMAIN, None),), figures={DOMAIN: figures}, now=NOW))["blocks"]}, width=300).split())
     assert "⚠️ example.com: above threshold" in home and "Our bounce rate: 10.0 % of 300 sent" in home
@@ -214,3 +214,20 @@ def test_bad_volume_config_names_the_key(data: dict[str, Any], says: str) -> Non
     with pytest.raises(ConfigError) as caught:
         settings_from_mapping(data)
     assert says in str(caught.value)
+
+
+def test_the_logs_teach_our_sending_interfaces_and_host_names(engine: Engine, tmp_path: Path) -> None:
+    from bot.models import ServerSource
+    from bot.store.servers_store import known_servers_of
+
+    settings = rate_settings(tmp_path, kind="exim_log")
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=5))
+    at = (NOW - timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M:%S")
+    log.write_text(f"{at} 1r8XyZ-000001-Cd => r1@example.net R=dnslookup T=remote_smtp H=mx.example.net "
+                   f"[198.51.100.7] I=[192.0.2.77] C=\"250 OK\"\n")
+    collect_volumes(engine, settings, {}, NOW)
+    with engine.connect() as conn:
+        learned = [(s.kind.value, s.value) for s in known_servers_of(conn, [DOMAIN]) if s.source is ServerSource.LOGS]
+    assert learned == [("ip", "192.0.2.77")], "our outbound interface, not the remote MX"
