@@ -375,6 +375,8 @@ class SentVolume:
     alert_rate: float  # the share that opens an incident (0.05: 5 %)
     min_sent: int  # below this many sent no rate is judged (3 bounces of 10 sent is no signal)
     sources: tuple[str, ...] = ()  # the [[volume]] names the count came from
+    # the busiest senders: (address, messages in the window, their usual per window over the day before)
+    top_senders: tuple[tuple[str, int, float], ...] = ()
 
     @property
     def rate(self) -> float | None:

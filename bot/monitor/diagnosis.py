@@ -19,6 +19,7 @@ from bot.models import Cause, CheckResult, Diagnosis, ListingStatus, SentVolume,
 from bot.monitor import listings
 from bot.monitor.rates import BAD_RECIPIENT_REASONS, REJECTION_REASONS, WindowStats
 from bot.monitor.wording import and_list, pct, share, span
+from bot.volume import sender_key
 
 BACKSCATTER_SHARE = 0.5  # of all bounces: originals not sent through our servers
 UNPLACED_SHARE = 0.5  # of all bounces: of unknown origin, too many to name a cause resting on our own mail
@@ -376,4 +377,25 @@ def with_rate(diagnosis: Diagnosis, stats: WindowStats, volume: SentVolume, wind
         unknown = stats.reason_count(("userunknown",), own_only=True)
         if diagnosis.cause is Cause.BAD_RECIPIENTS and unknown:
             lines.append(f"Unknown recipients alone are {share(unknown / volume.sent)} of what we sent.")
+    lines += _volume_jumps(diagnosis, stats, volume, window)
     return replace(diagnosis, evidence=(*lines, *diagnosis.evidence))
+
+
+SENDER_JUMP = 10  # a sender sending this many times its usual volume is worth a line
+
+
+def _volume_jumps(diagnosis: Diagnosis, stats: WindowStats, volume: SentVolume, window: timedelta) -> list[str]:
+    """What the senders' volume says: the bounced sender of a compromised account sent far more than
+    usual; any other sender's jump is named too (an account can be abused before its mail bounces)."""
+    suspect = sender_key(stats.by_sender[0].sender) if stats.by_sender else ""
+    lines = []
+    for sender, sent, usual in volume.top_senders:
+        jumped = sent >= volume.min_sent and sent >= SENDER_JUMP * max(usual, 1.0)
+        if sender == suspect and diagnosis.cause is Cause.COMPROMISED_SENDER:
+            lines.append(f"{sender} sent {sent:,} messages in the last {span(window)}, "
+                         + (f"{sent / usual:.0f}× its usual {usual:,.0f}." if usual >= 1
+                            else "against almost none in the day before."))
+        elif jumped:
+            lines.append(f"{sender} sent {sent:,} messages in the last {span(window)}, {SENDER_JUMP}× or more "
+                         "its usual: check that account.")
+    return lines

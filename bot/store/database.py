@@ -98,7 +98,7 @@ def _v8_oncall(conn: Connection) -> None:
 
 def _v9_sent_volume(conn: Connection) -> None:
     """What we sent, per domain, from the volume sources; incidents keep the rate they were judged by."""
-    for table in (schema.sent_counts, schema.sent_totals, schema.volume_sources):
+    for table in (schema.sent_counts, schema.sent_senders, schema.sent_totals, schema.volume_sources):
         table.create(conn, checkfirst=True)
     _add_missing(conn, (schema.incidents, "volume"), (schema.incidents, "volume_note"))
 

@@ -115,7 +115,8 @@ def volume_json(volume: SentVolume | None) -> dict[str, Any] | None:
     if volume is None:
         return None
     return {"sent": volume.sent, "own": volume.own, "other": volume.other, "alert_rate": volume.alert_rate,
-            "min_sent": volume.min_sent, "sources": list(volume.sources)}
+            "min_sent": volume.min_sent, "sources": list(volume.sources),
+            "top_senders": [list(entry) for entry in volume.top_senders]}
 
 
 def volume_of(raw: Any) -> SentVolume | None:
@@ -125,6 +126,7 @@ def volume_of(raw: Any) -> SentVolume | None:
     try:
         return SentVolume(sent=int(raw["sent"]), own=int(raw["own"]), other=int(raw["other"]),
                           alert_rate=float(raw["alert_rate"]), min_sent=int(raw["min_sent"]),
-                          sources=tuple(str(s) for s in raw.get("sources") or ()))
+                          sources=tuple(str(s) for s in raw.get("sources") or ()),
+                          top_senders=tuple((str(a), int(n), float(u)) for a, n, u in raw.get("top_senders") or ()))
     except (KeyError, TypeError, ValueError):
         return None

@@ -133,10 +133,23 @@ def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settin
             out[domain] = "; ".join(problems)
             continue
         mine = own.get(domain, 0)
+        names = [v.name for v in covering[domain]]
         out[domain] = SentVolume(sent=sent, own=mine, other=failed.get(domain, 0) - mine,
-                                 alert_rate=monitor.alert_rate, min_sent=monitor.min_sent,
-                                 sources=tuple(v.name for v in covering[domain]))
+                                 alert_rate=monitor.alert_rate, min_sent=monitor.min_sent, sources=tuple(names),
+                                 top_senders=_top_senders(conn, names, domain, start, now))
     return out
+
+
+SENDER_HISTORY = timedelta(days=1)  # a sender's usual volume: its average window over the day before
+
+
+def _top_senders(conn: Connection, sources: Sequence[str], domain: str, start: datetime,
+                 end: datetime) -> tuple[tuple[str, int, float], ...]:
+    """The domain's busiest senders in the window, each with its usual count per window."""
+    window = end - start
+    windows = SENDER_HISTORY / window
+    return tuple((sender, n, volume_store.sent_by(conn, sources, sender, start - SENDER_HISTORY, start) / windows)
+                 for sender, n in volume_store.busiest_senders(conn, sources, domain, start, end))
 
 
 def _own_failed(conn: Connection, domains: Sequence[str], start: datetime, end: datetime) -> dict[str, int]:

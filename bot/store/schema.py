@@ -309,6 +309,18 @@ sent_counts = Table(
 )
 Index("ix_sent_counts_domain", sent_counts.c.domain, sent_counts.c.minute)
 
+# ... and per sender and hour (a compromised account is a jump in one sender's volume)
+sent_senders = Table(
+    "sent_senders",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("sender", String(320), primary_key=True),
+    Column("hour", UTC, primary_key=True),
+    Column("domain", String(255), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+Index("ix_sent_senders_domain", sent_senders.c.domain, sent_senders.c.hour)
+
 # ... or the last count over a span a source answered with (a Prometheus query)
 sent_totals = Table(
     "sent_totals",

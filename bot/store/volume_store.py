@@ -17,7 +17,8 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.rates_queries import utc, utc_or_none
-from bot.store.schema import sent_counts, sent_totals, volume_sources
+from bot.store.schema import sent_counts, sent_senders, sent_totals, volume_sources
+from bot.volume import sender_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,10 +56,20 @@ def states(conn: Connection, sources: Sequence[str]) -> dict[str, SourceState]:
 
 def record_read(conn: Connection, source: str, *, now: datetime, cursor: Any,
                 counts: Mapping[tuple[str, datetime], int],
-                totals: Mapping[str, tuple[datetime, timedelta, int]], notes: Sequence[str] = ()) -> None:
+                totals: Mapping[str, tuple[datetime, timedelta, int]], notes: Sequence[str] = (),
+                senders: Mapping[tuple[str, datetime], int] | None = None) -> None:
     """A successful read: its counts added, its totals replaced, its cursor and health saved together."""
     for (domain, minute), n in counts.items():
         _add(conn, source, domain, minute, n)
+    by_hour: Counter[tuple[str, datetime]] = Counter()
+    for (address, minute), n in (senders or {}).items():
+        by_hour[(sender_key(address), minute.replace(minute=0, second=0, microsecond=0))] += n
+    for (sender, hour), n in by_hour.items():
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        statement: Any = insert(sent_senders).values(source=source, sender=sender[:320], hour=utc(hour),
+                                                     domain=sender.rpartition("@")[2], count=n)
+        conn.execute(statement.on_conflict_do_update(index_elements=["source", "sender", "hour"],
+                                                     set_={"count": sent_senders.c.count + n}))
     for domain, (at, span, n) in totals.items():
         _upsert(conn, sent_totals, {"source": source, "domain": domain},
                 {"at": utc(at), "span_seconds": int(span.total_seconds()), "count": n})
@@ -82,6 +93,24 @@ def sent_between(conn: Connection, sources: Sequence[str], domains: Sequence[str
     return Counter({str(domain): int(n or 0) for domain, n in rows})
 
 
+def busiest_senders(conn: Connection, sources: Sequence[str], domain: str, start: datetime, end: datetime,
+                    *, limit: int = 3) -> list[tuple[str, int]]:
+    """The senders of `domain` with the most messages in the hours from start's to end (hour buckets)."""
+    total = func.sum(sent_senders.c.count)
+    rows = conn.execute(select(sent_senders.c.sender, total)
+                        .where(sent_senders.c.source.in_(sources), sent_senders.c.domain == domain,
+                               sent_senders.c.hour >= utc(start.replace(minute=0, second=0, microsecond=0)),
+                               sent_senders.c.hour < utc(end))
+                        .group_by(sent_senders.c.sender).order_by(total.desc(), sent_senders.c.sender).limit(limit))
+    return [(str(sender), int(n or 0)) for sender, n in rows]
+
+
+def sent_by(conn: Connection, sources: Sequence[str], sender: str, start: datetime, end: datetime) -> int:
+    return int(conn.scalar(select(func.coalesce(func.sum(sent_senders.c.count), 0))
+                           .where(sent_senders.c.source.in_(sources), sent_senders.c.sender == sender,
+                                  sent_senders.c.hour >= utc(start), sent_senders.c.hour < utc(end))) or 0)
+
+
 def totals_of(conn: Connection, source: str, domains: Sequence[str]) -> dict[str, tuple[datetime, timedelta, int]]:
     rows = conn.execute(select(sent_totals).where(sent_totals.c.source == source,
                                                   sent_totals.c.domain.in_(domains))).mappings()
@@ -90,6 +119,7 @@ def totals_of(conn: Connection, source: str, domains: Sequence[str]) -> dict[str
 
 
 def prune(conn: Connection, before: datetime) -> int:
+    conn.execute(sent_senders.delete().where(sent_senders.c.hour < utc(before)))
     return int(conn.execute(sent_counts.delete().where(sent_counts.c.minute < utc(before))).rowcount or 0)
 
 

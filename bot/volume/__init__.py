@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.errors import VolumeError
 
-__all__ = ["Collected", "FileCursor", "VolumeError"]
+__all__ = ["Collected", "FileCursor", "VolumeError", "sender_key"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,3 +53,12 @@ class Collected:
     outbound_ips: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
+
+def sender_key(address: str) -> str:
+    """One key per account: lower case, without a "+tag" or a VERP/BATV decoration of the local part
+    ("bounces+u=example.org@example.com" → "bounces@example.com"), so per-recipient return paths
+    do not make one row each."""
+    local, _, domain = address.lower().rpartition("@")
+    for mark in ("+", "="):
+        local = local.split(mark, 1)[0] if mark in local and not local.startswith(mark) else local
+    return f"{local}@{domain}"

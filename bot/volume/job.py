@@ -42,7 +42,7 @@ def collect_volumes(engine: Engine, settings: Settings, env: Mapping[str, str], 
             continue
         with engine.begin() as conn:
             volume_store.record_read(conn, source.name, now=now, cursor=cursor, counts=collected.counts,
-                                     totals=collected.totals, notes=collected.notes)
+                                     totals=collected.totals, notes=collected.notes, senders=collected.senders)
             _learn_servers(conn, source, settings, collected, now)
         for note in collected.notes:
             log.info("volume source %s: %s", source.name, note)

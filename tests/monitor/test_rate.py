@@ -231,3 +231,27 @@ def test_the_logs_teach_our_sending_interfaces_and_host_names(engine: Engine, tm
     with engine.connect() as conn:
         learned = [(s.kind.value, s.value) for s in known_servers_of(conn, [DOMAIN]) if s.source is ServerSource.LOGS]
     assert learned == [("ip", "192.0.2.77")], "our outbound interface, not the remote MX"
+
+
+def test_a_compromised_sender_is_a_jump_in_its_own_volume(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    collect_volumes(engine, settings, {}, NOW - timedelta(hours=6))
+    with log.open("a") as out:  # the day before: alice sends a little, news a lot
+        out.write(postfix_lines(24, at=NOW - timedelta(hours=5), sender="alice@example.com"))
+        out.write(postfix_lines(2_400, at=NOW - timedelta(hours=5), first=100))
+    collect_volumes(engine, settings, {}, NOW - timedelta(hours=4))
+    with log.open("a") as out:  # this hour: alice's account sends 3,000, news its usual 100
+        out.write(postfix_lines(3_000, at=NOW - timedelta(minutes=20), sender="Alice+x@Example.com", first=10_000))
+        out.write(postfix_lines(100, at=NOW - timedelta(minutes=20), first=20_000))
+    collect_volumes(engine, settings, {}, NOW)
+    for n in range(25):
+        add_bounces(engine, NOW - timedelta(minutes=10), 10, sender="alice@example.com", reason="spamdetected",
+                    recipient_domain=f"r{n}.example.net")
+    incident = opened(engine, settings, NOW)
+    assert incident is not None and incident.cause is Cause.COMPROMISED_SENDER
+    assert incident.diagnosis is not None
+    said = " ".join(incident.diagnosis.evidence)
+    assert "alice@example.com sent 3,000 messages in the last hour, 3000× its usual 1." in said
+    assert "news@example.com sent" not in said, "its usual volume: no jump"
