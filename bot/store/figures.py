@@ -145,10 +145,15 @@ SENDER_HISTORY = timedelta(days=1)  # a sender's usual volume: its average windo
 
 def _top_senders(conn: Connection, sources: Sequence[str], domain: str, start: datetime,
                  end: datetime) -> tuple[tuple[str, int, float], ...]:
-    """The domain's busiest senders in the window, each with its usual count per window."""
+    """The domain's busiest senders in the window, each with its usual count per window over the
+    history the sources have (at most a day); none until they have two windows of it, since a
+    "usual" from no history would make every sender look like a jump."""
     window = end - start
-    windows = SENDER_HISTORY / window
-    return tuple((sender, n, volume_store.sent_by(conn, sources, sender, start - SENDER_HISTORY, start) / windows)
+    earliest = volume_store.earliest_sender_hour(conn, sources, start - SENDER_HISTORY, start)
+    if earliest is None or start - earliest < 2 * window:
+        return ()
+    windows = (start - earliest) / window
+    return tuple((sender, n, volume_store.sent_by(conn, sources, sender, earliest, start) / windows)
                  for sender, n in volume_store.busiest_senders(conn, sources, domain, start, end))
 
 

@@ -105,6 +105,14 @@ def busiest_senders(conn: Connection, sources: Sequence[str], domain: str, start
     return [(str(sender), int(n or 0)) for sender, n in rows]
 
 
+def earliest_sender_hour(conn: Connection, sources: Sequence[str], start: datetime, end: datetime
+                         ) -> datetime | None:
+    """The first hour in [start, end) any sender of these sources was counted in: how far history goes."""
+    first = conn.scalar(select(func.min(sent_senders.c.hour)).where(
+        sent_senders.c.source.in_(sources), sent_senders.c.hour >= utc(start), sent_senders.c.hour < utc(end)))
+    return utc(first) if first is not None else None
+
+
 def sent_by(conn: Connection, sources: Sequence[str], sender: str, start: datetime, end: datetime) -> int:
     return int(conn.scalar(select(func.coalesce(func.sum(sent_senders.c.count), 0))
                            .where(sent_senders.c.source.in_(sources), sent_senders.c.sender == sender,

@@ -8,6 +8,7 @@ domain by what it read; the card, `scan --json` and the slash answer show the sa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -78,6 +79,8 @@ def test_30_own_bounces_of_300_sent_open_an_incident_showing_10_percent(engine: 
     sent_by_postfix(engine, settings, 300, NOW)
     add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 30), reason="userunknown", hard=True)
     incident = opened(engine, settings, NOW)
+    assert incident is not None and incident.diagnosis is not None
+    assert not any("usual" in line for line in incident.diagnosis.evidence), "no history: no sender's 'usual'"
     assert incident is not None, "30 bounces is below the count threshold, 10 % is far above 5 %"
     assert incident.cause is Cause.BAD_RECIPIENTS
     shown = card(incident, NOW)
@@ -253,5 +256,5 @@ def test_a_compromised_sender_is_a_jump_in_its_own_volume(engine: Engine, tmp_pa
     assert incident is not None and incident.cause is Cause.COMPROMISED_SENDER
     assert incident.diagnosis is not None
     said = " ".join(incident.diagnosis.evidence)
-    assert "alice@example.com sent 3,000 messages in the last hour, 3000× its usual 1." in said
+    assert re.search(r"alice@example\.com sent 3,000 messages in the last hour, \d{3}× its usual \d\.", said), said
     assert "news@example.com sent" not in said, "its usual volume: no jump"
