@@ -527,3 +527,18 @@ def test_reply_codes_in_the_text_are_read(text: str) -> None:
     facts = facts_from_block("kijitora@example.org", text)
     assert (facts.reply_code, facts.status) == REPLY_CODES[text]
     assert rfc3464.reply_code(text, facts.status) == REPLY_CODES[text][0]
+
+
+def test_a_person_writing_about_a_delivery_failure_is_not_a_mimecast_bounce() -> None:
+    reply = (b"From: Bob <bob@example.com>\nTo: it@example.com\nSubject: Re: Email Delivery Failure\n\n"
+             b"I got this twice today:\n-- alice@example.net\n-- carol@example.net\n\n-- bob@example.com\n")
+    assert parse(reply).kind is Kind.NOT_BOUNCE
+
+
+def test_a_google_workspace_delay_notice_is_a_delay_not_a_failure() -> None:
+    original = (FIXTURES / "googleworkspace-address-not-found.eml").read_bytes()
+    delayed = (original.replace(b"Delivery Status Notification (Failure)", b"Delivery Status Notification (Delay)")
+               .replace(b"** Address not found **", b"** Message delayed **"))
+    assert delayed != original
+    report = parse(delayed)
+    assert report.recipients and all(r.action is Action.DELAYED for r in report.recipients)

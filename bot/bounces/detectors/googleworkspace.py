@@ -14,7 +14,7 @@ import re
 from bot.bounces.detectors.base import Extraction
 from bot.bounces.detectors.plaintext import PhraseTable, bare_address, cut, facts_from_block, header_list, hint
 from bot.bounces.message import MessageView, squeeze
-from bot.models import Reason
+from bot.models import Action, Reason
 
 # "** Message not delivered **", "** Address not found **" (a line of its own)
 HEADLINE = re.compile(r"^\*\* [^\n*]{1,80} \*\*[^\S\n]*$", re.M)
@@ -42,6 +42,8 @@ class GoogleWorkspace:
         headline = HEADLINE.search(message.text)
         if headline is None:
             return None
+        # "(Delay)" / "** Message delayed **": a warning, never a failure
+        delayed = "(Delay)" in message.subject or "delayed" in headline.group(0).lower()
         words = squeeze(cut(message.text[headline.start():], BOUNDARIES))
         named = DELIVERED_TO.search(words + " ")
         address = bare_address(named.group(1)) if named else None
@@ -52,7 +54,8 @@ class GoogleWorkspace:
             if not named_elsewhere:
                 return None
             address = named_elsewhere[0]
-        facts = facts_from_block(address, words, reason=hint(words, MESSAGES))
+        facts = facts_from_block(address, words, reason=hint(words, MESSAGES),
+                                 action=Action.DELAYED if delayed else Action.FAILED)
         return Extraction(mta=self.name, recipients=(facts,), reporting_mta="googlemail.com")
 
 

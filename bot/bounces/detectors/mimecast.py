@@ -10,7 +10,7 @@ possibly incorrect", "-- 5.1.1 Recipient address rejected: User unknown").
 from __future__ import annotations
 
 from bot.bounces.detectors.base import Extraction, RecipientFacts
-from bot.bounces.detectors.plaintext import ADDRESS, facts_from_block, text_extraction
+from bot.bounces.detectors.plaintext import ADDRESS, facts_from_block, from_daemon, text_extraction
 from bot.bounces.message import MessageView, squeeze
 
 SUBJECT = "Email Delivery Failure"
@@ -22,7 +22,11 @@ class Mimecast:
     name = "mimecast"
 
     def detect(self, message: MessageView) -> Extraction | None:
-        if SUBJECT not in message.subject and MESSAGE_ID not in message.header("message-id"):
+        # A person's "Re: Email Delivery Failure", or a forwarded one, is not Mimecast's: its notices
+        # come from a daemon, with the subject as Mimecast writes it
+        if not from_daemon(message):
+            return None
+        if not message.subject.strip().startswith(SUBJECT) and MESSAGE_ID not in message.header("message-id"):
             return None
         addresses: list[str] = []
         words: dict[str, list[str]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -33,9 +35,9 @@ PHRASES = Phrases(
         "not a gateway",
         "unable to relay",
     ),
+    # 554 5.7.1 <a@example.org>: Relay for a@example.org is denied (the words together, not anywhere)
+    regex=re.compile(r"\brelay(?:ing)? (?:access )?(?:for \S+ )?(?:is |was )?denied\b"),
     pairs=(
-        # 554 5.7.1 <a@example.org>: Relay for a@example.org is denied
-        ("relay ", "denied"),
         # 550 5.7.1 You are not authorized to relay
         (" not ", " to relay"),
     ),

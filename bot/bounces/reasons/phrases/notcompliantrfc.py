@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -16,8 +18,6 @@ PHRASES = Phrases(
         "not rfc 5322 compliant",
         "rfc 5322",
     ),
-    pairs=(
-        # Gmail: There are multiple Subject headers.
-        (" multiple ", " header"),
-    ),
+    # Gmail: "There are multiple Subject headers"; not any "multiple … header" (spam filters' words)
+    regex=re.compile(r"\bthere are multiple [\w-]+ headers\b"),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -29,11 +31,13 @@ PHRASES = Phrases(
         "reverse dns",
         "rdns",
     ),
+    # Sisimai's ("ptr", "record"), held to one clause and to whole words: "your ptr (reverse lookup)
+    # dns record does not match", not a host name that holds "ptr"
+    regex=re.compile(r"\bptr\b[^.;]{0,30}\brecords?\b"),
     pairs=(
         ("domain ", " mismatches client ip"),
         ("dns lookup failure: ", " try again later"),
         ("domain name verification on your ip address ", " failed"),
-        ("ptr", " record"),
         ("reverse dns lookup for host ", " failed permanently"),
         ("server access ", " forbidden by invalid rdns record of your mail server"),
         ("service permits ", " unverifyable sending ips"),

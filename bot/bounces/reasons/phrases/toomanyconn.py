@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.bounces.reasons.phrases.base import Phrases
 
 PHRASES = Phrases(
@@ -23,10 +25,8 @@ PHRASES = Phrases(
         "trop de connexions, ",
         "we have already made numerous attempts to deliver this message",
     ),
-    pairs=(
-        # 421 4.7.0 Connection limit exceeded for 192.0.2.1, try again later
-        ("connection ", "limit"),
-        # Comcast: 421 Too many sessions opened from 192.0.2.1
-        ("too many ", "sessions "),
-    ),
+    # Sisimai's ("connection ", "limit"), held to the words of a connection limit: a free gap took
+    # "connection timed out; retry time limit exceeded" (expired) and "exceeded the daily limit" (blocked)
+    # 421 4.7.0 Connection limit exceeded for 192.0.2.1; Comcast: 421 Too many sessions opened from 192.0.2.1
+    regex=re.compile(r"\bconnections? (?:rate |count )?limit\b|\btoo many (?:smtp )?sessions\b"),
 )

@@ -21,5 +21,6 @@ PHRASES = Phrases(
     ),
     # "message was infected with a virus", "message was rejected ... virus": Sisimai's
     # ("message was ", "ected", " virus")
-    regex=re.compile(r"message was \w*ected\b.* virus"),
+    # held within one sentence: "rejected by Barracuda. Possible virus or spam" is a block
+    regex=re.compile(r"message was \w*ected\b[^.;]{0,40}\bvirus"),
 )
