@@ -90,7 +90,7 @@ def parse_target(text: str) -> Target:
         raise UsageError(f"target too long ({len(raw)} characters)")
     raw = _host_of(raw)
     try:
-        return Target(value=str(ipaddress.ip_address(raw.strip("[]"))), type=ZoneType.IP)
+        return Target(value=canonical_ip(raw.strip("[]")), type=ZoneType.IP)
     except ValueError:
         pass
     domain = raw.rpartition("@")[2] if "@" in raw else raw
@@ -371,7 +371,16 @@ def _valid_ips(ips: Iterable[str]) -> list[str]:
     valid = []
     for ip in ips:
         try:
-            valid.append(str(ipaddress.ip_address(ip.strip())))
+            valid.append(canonical_ip(ip.strip()))
         except ValueError:
             continue
     return valid
+
+
+def canonical_ip(text: str) -> str:
+    """An IP as the blocklists know it: "::ffff:192.0.2.1" is the IPv4 address, which IPv4 lists are
+    asked about (in its IPv6 form no list would ever name it: a ✅ nobody could back)."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)

@@ -195,13 +195,16 @@ def _sentence(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut `text` to `limit` characters with a marker, never inside an `&amp;`-style entity."""
+    """Cut `text` to `limit` characters with a marker, never inside an `&amp;`-style entity or a `<…>` token."""
     if len(text) <= limit:
         return text
     cut = text[: limit - len(TRUNCATED)]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):  # a link, mention or date token cut in half would show as raw markup
+        cut = cut[:opened]
     return cut + TRUNCATED
 
 

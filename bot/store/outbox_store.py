@@ -125,7 +125,7 @@ class ParentState:
 def parent_state(engine: Engine, dedupe_key: str) -> ParentState | None:
     with engine.connect() as conn:
         row = conn.execute(select(outbox.c.channel, outbox.c.ts, outbox.c.delivered_at, outbox.c.dead_at)
-                           .where(outbox.c.dedupe_key == dedupe_key)).first()
+                           .where(outbox.c.dedupe_key == dedupe_key[:200])).first()  # as enqueue stores it
     if row is None:
         return None
     return ParentState(channel=row.channel, ts=row.ts if row.delivered_at else None, dead=row.dead_at is not None)

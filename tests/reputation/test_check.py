@@ -36,7 +36,7 @@ Check = Callable[..., CheckResult]
     ("192.0.2.1", "192.0.2.1", ZoneType.IP),
     ("[192.0.2.1]", "192.0.2.1", ZoneType.IP),
     ("2001:DB8::1", "2001:db8::1", ZoneType.IP),
-    ("::ffff:192.0.2.1", "::ffff:c000:201", ZoneType.IP),
+    ("::ffff:192.0.2.1", "192.0.2.1", ZoneType.IP),  # IPv4-mapped: asked about as the IPv4 address it is
     # pasted from a browser or a chat: the host is what is meant
     ("https://Example.com/path?q=1", "example.com", ZoneType.DOMAIN),
     ("http://user:pw@mail.example.com:8080/", "mail.example.com", ZoneType.DOMAIN),

@@ -473,3 +473,9 @@ def test_times_in_the_monitors_sentences_show_in_each_readers_time_zone() -> Non
     # the bot's own date tokens are not wrapped again
     assert blocks.local_times(blocks.when(NOW)) == blocks.when(NOW)
     assert blocks.local_times("build 2026-13-45 99:99 UTC") == "build 2026-13-45 99:99 UTC"
+
+
+def test_a_cut_text_never_ends_inside_a_date_or_link_token() -> None:
+    text = blocks.mrkdwn("x" * 2950 + " last error 2026-12-01 10:00 UTC: and more words after it")["text"]
+    head = text.removesuffix(blocks.TRUNCATED)
+    assert head.rfind("<") <= head.rfind(">"), text[-80:]
