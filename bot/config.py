@@ -292,7 +292,8 @@ def _zone_name(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_zone_name)]
-_DOMAIN_PATTERN = re.compile(r"^(?:\*|\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+# "example.com", "*.example.com" (its subdomains), or "*" (every domain); "*foo" could match nothing
+_DOMAIN_PATTERN = re.compile(r"^(?:\*|(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63})$")
 
 
 def _domain_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -316,7 +317,10 @@ class RouteSettings(_Section):
     channel: str = Field(min_length=1)
     mention: str = ""  # a user group ID (S0123…) the reminders mention
     escalate_after: Duration | None = None  # unacknowledged this long: a reminder in the thread; None: off
-    repeat_after: Duration = timedelta(hours=1)  # then one every this long until someone acts
+    # then one every this long until someone acts; shorter would ping the group at every on-call run
+    repeat_after: Annotated[timedelta, BeforeValidator(parse_duration),
+                            AfterValidator(_at_least(timedelta(minutes=5), "each reminder pings a group"))] = \
+        timedelta(hours=1)
 
     @field_validator("mention")
     @classmethod
@@ -348,8 +352,13 @@ class MaintenanceSettings(_Section):
     def _one_kind(self) -> MaintenanceSettings:
         if bool(self.weekly) == (self.start is not None or self.end is not None):
             raise ValueError("set either weekly, or start and end")
-        if not self.weekly and (self.start is None or self.end is None or self.end <= self.start):
+        if not self.weekly and (self.start is None or self.end is None):
             raise ValueError("start and end both, end after start")
+        if self.start is not None and self.end is not None:
+            if (self.start.tzinfo is None) != (self.end.tzinfo is None):
+                raise ValueError("start and end: both with a UTC offset, or both without (then in timezone)")
+            if self.end <= self.start:
+                raise ValueError("start and end both, end after start")
         return self
 
 
@@ -377,6 +386,9 @@ class VolumeSettings(_Section):
     folder: str = "Sent"
     domains: DomainPatterns = ("*",)  # whose mail it counts (logs count by the sender's domain)
     stale_after: Duration = timedelta(minutes=15)  # no successful read this long: unhealthy
+    timezone: TimeZoneName | Literal[""] = ""  # logs: the zone of stamps without an offset; "": this machine's
+    username: str = ""  # prometheus: basic auth, the password from password_env (never in url)
+    password_env: EnvName = ""
 
     @model_validator(mode="after")
     def _what_it_needs(self) -> VolumeSettings:
@@ -384,6 +396,8 @@ class VolumeSettings(_Section):
             raise ValueError(f"{self.kind} needs paths (the log files)")
         if self.kind == "prometheus" and not (self.url.startswith(("http://", "https://")) and self.query):
             raise ValueError("prometheus needs url (http(s)://…) and query")
+        if "@" in self.url.partition("://")[2].partition("/")[0]:
+            raise ValueError("url holds a user or password: set username and password_env instead")
         if self.kind == "imap_sent" and not self.mailbox:
             raise ValueError("imap_sent needs mailbox (a [[mailboxes]] name)")
         return self
@@ -444,6 +458,10 @@ class Settings(_Section):
             if source.kind == "imap_sent" and not boxes.get(source.mailbox, MailboxSettings(name="", path="-")).host:
                 raise ValueError(f"volume source {source.name!r}: mailbox {source.mailbox!r} is not an IMAP "
                                  "[[mailboxes]] entry")
+            if source.stale_after < 2 * self.schedule.scan_interval:
+                # read once per scan: a shorter stale_after makes the surfaces call it silent between scans
+                raise ValueError(f"volume source {source.name!r}: stale_after ({said(source.stale_after)}) must be "
+                                 f"at least twice [schedule] scan_interval ({said(self.schedule.scan_interval)})")
         return self
 
 

@@ -96,3 +96,26 @@ def test_a_mailbox_password_pasted_into_password_env_is_refused() -> None:
     box = {"name": "pm", "host": "imap.example.com", "username": "pm", "password_env": "xoxp-oops"}
     with pytest.raises(ConfigError, match=r"\[\[mailboxes\]\] 'pm' password_env: holds what looks like a secret"):
         settings_from_mapping({"mailboxes": [box]}, "config.toml")
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    ({"maintenance": [{"start": "2026-11-27T12:00:00+01:00", "end": "2026-11-27T14:00:00"}]},
+     "[[maintenance]] #1: start and end: both with a UTC offset, or both without"),
+    ({"routes": [{"domains": ["*foo"], "channel": "C1"}]}, "'*foo' is not a domain or a pattern"),
+    ({"routes": [{"domains": ["a.example"], "channel": "C1", "repeat_after": "1s"}]},
+     "[[routes]] #1 repeat_after: at least 5m (each reminder pings a group)"),
+    ({"volume": [{"name": "p", "kind": "prometheus", "url": "https://bot:S3cret@prom:9090", "query": "x"}]},
+     "url holds a user or password: set username and password_env instead"),
+    ({"schedule": {"scan_interval": "10m"}, "volume": [{"name": "mx", "kind": "exim_log", "paths": ["/x"]}]},
+     "stale_after (15m) must be at least twice [schedule] scan_interval (10m)"),
+])
+def test_oncall_and_volume_keys_refuse_what_would_mislead(data: dict[str, object], says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping(data)
+    assert says in str(caught.value)
+    assert "S3cret" not in str(caught.value)
+
+
+def test_a_maintenance_window_for_every_domain_may_say_so() -> None:
+    settings = settings_from_mapping({"maintenance": [{"domains": ["*"], "weekly": "sat 22:00-sun 04:00"}]})
+    assert settings.maintenance[0].domains == ("*",)
