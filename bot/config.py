@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import idna
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -205,7 +206,7 @@ class MonitorSettings(_Section):
     @field_validator("domains", "sending_hosts", "dkim_domains")
     @classmethod
     def _lower(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(n.strip().lower().rstrip(".") for n in names if n.strip())
+        return tuple(ascii_domain(n) for n in names if n.strip())
 
     @field_validator("sending_ips")
     @classmethod
@@ -296,10 +297,23 @@ TimeZoneName = Annotated[str, AfterValidator(_zone_name)]
 _DOMAIN_PATTERN = re.compile(r"^(?:\*|(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63})$")
 
 
+def ascii_domain(name: str) -> str:
+    """A domain as mail headers and /bouncecheck carry it: lower case, punycode ("bücher.example" →
+    "xn--bcher-kva.example"), so a silence, a route and a bounce name one domain the same way."""
+    name = name.strip().lower().rstrip(".")
+    if name.isascii():
+        return name
+    try:
+        return ".".join(idna.encode(label, uts46=True).decode("ascii") if not label.isascii() else label
+                        for label in name.split("."))
+    except (idna.IDNAError, UnicodeError):
+        raise ValueError(f"{name!r} is not a domain name") from None
+
+
 def _domain_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for name in names:
-        pattern = name.strip().lower().rstrip(".")
+        pattern = ascii_domain(name) if name.strip().strip("*.") else name.strip()
         if not _DOMAIN_PATTERN.match(pattern):
             raise ValueError(f"{name!r} is not a domain or a pattern such as '*.example.com'")
         out.append(pattern)

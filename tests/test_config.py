@@ -119,3 +119,12 @@ def test_oncall_and_volume_keys_refuse_what_would_mislead(data: dict[str, object
 def test_a_maintenance_window_for_every_domain_may_say_so() -> None:
     settings = settings_from_mapping({"maintenance": [{"domains": ["*"], "weekly": "sat 22:00-sun 04:00"}]})
     assert settings.maintenance[0].domains == ("*",)
+
+
+def test_an_international_domain_is_one_name_everywhere() -> None:
+    from bot.reputation.check import parse_target
+
+    settings = settings_from_mapping({"monitor": {"domains": ["Bücher.Example"]},
+                                      "routes": [{"domains": ["*.bücher.example"], "channel": "C1"}]})
+    assert settings.monitor.domains == (parse_target("bücher.example").value,) == ("xn--bcher-kva.example",)
+    assert settings.routes[0].domains == ("*.xn--bcher-kva.example",)
