@@ -8,6 +8,7 @@
     │   ├── MailboxTLSError          certificate not trusted, TLS handshake failed
     │   └── MailboxUnavailable       connection refused, dropped, timed out (retried)
     ├── StoreError                   the database refused or is unreachable
+    │   └── ReadMeanwhile            another instance read a volume source first (bot/store/volume_store.py)
     ├── DNSError                     the resolver failed as a whole (not one zone)
     ├── VolumeError                  a sent-volume source cannot be read (bot/volume)
     └── NotifyError                  Slack refused or is unreachable (the outbox retries)

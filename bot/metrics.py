@@ -148,7 +148,8 @@ def _rates(conn: Connection, settings: Settings, now: datetime) -> Iterator[Metr
                                 "and its last read succeeded", labels=["source"])
     states = volume_store.states(conn, [v.name for v in settings.volume])
     for source in settings.volume:
-        healthy.add_metric([source.name], 0 if states[source.name].healthy(now, source.stale_after) else 1)
+        healthy.add_metric([source.name],
+                           0 if states[source.name].healthy(now, source.stale_after, settings.monitor.window) else 1)
     yield rate
     yield sent
     yield healthy

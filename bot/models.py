@@ -375,8 +375,10 @@ class SentVolume:
     alert_rate: float  # the share that opens an incident (0.05: 5 %)
     min_sent: int  # below this many sent no rate is judged (3 bounces of 10 sent is no signal)
     sources: tuple[str, ...] = ()  # the [[volume]] names the count came from
-    # the busiest senders: (address, messages in the window, their usual per window over the day before)
+    # the busiest senders: (address, messages since `senders_since`, their usual for as long a span over
+    # the day before); senders are counted in clock hours, so their span starts on the hour
     top_senders: tuple[tuple[str, int, float], ...] = ()
+    senders_since: datetime | None = None
 
     @property
     def rate(self) -> float | None:
@@ -389,6 +391,15 @@ class SentVolume:
     @property
     def rate_alerting(self) -> bool:
         return self.judged and self.rate is not None and self.rate >= self.alert_rate
+
+    def alerting(self, count: int, threshold: int) -> bool:
+        """The one rule every surface applies to a domain with a rate (`count`: all its failed bounces
+        in the window). Judged: our own mail by the rate, the rest (backscatter) by the count. Not
+        judged (too few or nothing sent): everything by the count, so our own bounces never go mute
+        because a source counted little."""
+        if not self.judged:
+            return count >= threshold > 0
+        return self.rate_alerting or self.other >= threshold > 0
 
 
 class ResolutionOutcome(StrEnum):

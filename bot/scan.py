@@ -118,7 +118,8 @@ def scan_once(settings: Settings, ctx: ScanContext) -> ScanSummary:
                                 delayed_in_window=f.delayed,
                                 volume=v if isinstance(v := volumes.get(f.domain), SentVolume) else None,
                                 volume_note=v if isinstance(v, str) else "") for f in figures.values())
-    sources = tuple(SourceHealth(name=v.name, problem=states[v.name].healthy(now, v.stale_after),
+    window = settings.monitor.window
+    sources = tuple(SourceHealth(name=v.name, problem=states[v.name].healthy(now, v.stale_after, window),
                                  last_read_at=states[v.name].last_ok_at, notes=states[v.name].notes)
                     for v in settings.volume)
     return ScanSummary(mailboxes=tuple(results), domains=domains, incidents=tuple(incidents), volume_sources=sources)
@@ -175,8 +176,8 @@ def summary_text(summary: ScanSummary, settings: Settings) -> str:
         lines.append("no mailboxes configured")
     window = said(settings.monitor.window)
     for d in summary.domains:
-        alerting = (d.volume.rate_alerting or d.volume.other >= d.threshold) if d.volume else \
-            d.bounces_in_window >= d.threshold
+        alerting = (d.volume.alerting(d.bounces_in_window, d.threshold) if d.volume
+                    else d.bounces_in_window >= d.threshold > 0)
         rate = (f"; our bounce rate {rate_said(d.volume)}" if d.volume
                 else f"; bounce rate unknown: {d.volume_note}" if d.volume_note else "")
         lines.append(f"{d.domain}: {d.bounces_in_window} bounces in the last {window} "

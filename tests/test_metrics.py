@@ -60,7 +60,7 @@ def test_the_bounce_rate_and_the_volume_sources_health_are_gauges(tmp_path: Path
     engine = open_engine(f"sqlite:///{tmp_path / 'm.db'}")
     now = datetime.now(UTC)
     try:
-        collect_volumes(engine, settings, {}, now - timedelta(minutes=1))
+        collect_volumes(engine, settings, {}, now - timedelta(hours=1, minutes=1))  # a window of history
         stamp = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")  # the log's local time
         log.write_text("".join(f"{stamp} mx1 postfix/qmgr[1]: {n:010X}: from=<news@metrics.example>, size=1, "
                                "nrcpt=1 (queue active)\n" for n in range(40)))

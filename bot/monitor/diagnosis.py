@@ -367,11 +367,12 @@ def with_rate(diagnosis: Diagnosis, stats: WindowStats, volume: SentVolume, wind
     other bounces apart; for a bad list, the unknown users as a share of what we sent."""
     if volume.rate is None:
         lines = [f"We sent nothing in the last {span(window)} by {', '.join(volume.sources)}: "
-                 f"the {volume.own:,} bounces of our own mail cannot be a rate."]
+                 f"the {volume.own:,} bounces of our own mail cannot be a rate: they are judged by the count."]
     else:
         lines = [f"Our own bounce rate is {share(volume.rate)} of the {volume.sent:,} messages we sent in the last "
                  f"{span(window)} (alert at {share(volume.alert_rate)}"
-                 + (f", judged from {volume.min_sent:,} sent" if not volume.judged else "") + ")"
+                 + (f"; not judged below {volume.min_sent:,} sent: judged by the count" if not volume.judged
+                    else "") + ")"
                  + (f"; the other {volume.other:,} bounces (backscatter, unknown origin) are not ours and "
                     "not in it." if volume.other else ".")]
         unknown = stats.reason_count(("userunknown",), own_only=True)
@@ -386,16 +387,20 @@ SENDER_JUMP = 10  # a sender sending this many times its usual volume is worth a
 
 def _volume_jumps(diagnosis: Diagnosis, stats: WindowStats, volume: SentVolume, window: timedelta) -> list[str]:
     """What the senders' volume says: the bounced sender of a compromised account sent far more than
-    usual; any other sender's jump is named too (an account can be abused before its mail bounces)."""
+    usual; any other sender's jump is named too (an account can be abused before its mail bounces).
+    Senders are counted in clock hours: their span is said as "since HH:00 UTC", never as the window."""
+    if volume.senders_since is None:
+        return []  # a window under an hour (or an incident stored before): no honest span to name
+    since = f"since {volume.senders_since:%H:%M} UTC"
     suspect = sender_key(stats.by_sender[0].sender) if stats.by_sender else ""
     lines = []
     for sender, sent, usual in volume.top_senders:
         jumped = sent >= volume.min_sent and sent >= SENDER_JUMP * max(usual, 1.0)
         if sender == suspect and diagnosis.cause is Cause.COMPROMISED_SENDER:
-            lines.append(f"{sender} sent {sent:,} messages in the last {span(window)}, "
+            lines.append(f"{sender} sent {sent:,} messages {since}, "
                          + (f"{sent / usual:.0f}× its usual {usual:,.0f}." if usual >= 1
                             else "against almost none in the day before."))
         elif jumped:
-            lines.append(f"{sender} sent {sent:,} messages in the last {span(window)}, {SENDER_JUMP}× or more "
+            lines.append(f"{sender} sent {sent:,} messages {since}, {SENDER_JUMP}× or more "
                          "its usual: check that account.")
     return lines

@@ -66,10 +66,10 @@ class Observation:
 
     @property
     def alerting(self) -> bool:
-        """By count; with a rate, our own mail is judged by the rate and the rest (backscatter) by count."""
+        """By count; with a rate, as `SentVolume.alerting` judges it."""
         if self.volume is None:
             return self.count >= self.threshold > 0
-        return self.volume.rate_alerting or self.volume.other >= self.threshold > 0
+        return self.volume.alerting(self.count, self.threshold)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +183,7 @@ def _follow(incident: Incident, seen: Observation, now: datetime, settings: Moni
     if _quiet_long_enough(current, now, settings):
         current = replace(current, state=IncidentState.RESOLVED, resolved_at=now, snoozed_until=None)
         below = (f"Our bounce rate below {share(seen.volume.alert_rate)} and other bounces below {seen.threshold:,}"
-                 if seen.volume else f"Below {seen.threshold:,} bounces")
+                 if seen.volume and seen.volume.judged else f"Below {seen.threshold:,} bounces")
         events.append(_event(current, Resolved(by_person=False), now,
                              f"{below} per {span(settings.window)} for {span(settings.resolve_after)}."))
     if current != incident:

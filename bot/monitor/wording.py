@@ -34,10 +34,10 @@ def share(part: float) -> str:
 
 def rate_said(volume: SentVolume) -> str:
     """'10.0 % of 300 sent (alert at 5.0 %)': our own bounce rate as every surface says it."""
-    if volume.rate is None:
-        return f"none sent in the window (by {and_list(list(volume.sources))})"
-    judged = "" if volume.judged else f"; not judged below {volume.min_sent:,} sent"
     counted = f" by {and_list(list(volume.sources))}" if volume.sources else ""
+    if volume.rate is None:
+        return f"none sent in the window{counted}: judged by the count"
+    judged = "" if volume.judged else f"; not judged below {volume.min_sent:,} sent: judged by the count"
     return f"{share(volume.rate)} of {volume.sent:,} sent{counted} (alert at {share(volume.alert_rate)}{judged})"
 
 

@@ -137,7 +137,7 @@ class BounceFigures:
         """As the evaluation judges it (bot/monitor/incidents.Observation.alerting)."""
         if self.volume is None:
             return self.in_window >= self.threshold > 0
-        return self.volume.rate_alerting or self.volume.other >= self.threshold > 0
+        return self.volume.alerting(self.in_window, self.threshold)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -110,13 +110,16 @@ def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settin
     if not covered or monitor.alert_rate is None:
         return {}
     health = volume_store.states(conn, [v.name for v in settings.volume])
+    since = senders_since(start, now)
+    earliest = (volume_store.earliest_sender_hours(conn, [v.name for v in settings.volume], since - SENDER_HISTORY,
+                                                   since) if since else {})
     own = _own_failed(conn, covered, start, now)
     failed = {d: n for (d, action), n in _counts_by_action(conn, covered, start, now).items() if action == "failed"}
     out: dict[str, SentVolume | str] = {}
     for domain in covered:
         sent, problems = 0, []
         for source in covering[domain]:
-            problem = health[source.name].healthy(now, source.stale_after)
+            problem = health[source.name].healthy(now, source.stale_after, monitor.window)
             if source.kind == "prometheus" and not problem:
                 found = volume_store.totals_of(conn, source.name, [domain]).get(domain)
                 if found is None or now - found[0] > source.stale_after:
@@ -134,27 +137,44 @@ def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settin
             continue
         mine = own.get(domain, 0)
         names = [v.name for v in covering[domain]]
+        top = _top_senders(conn, names, domain, start, now, earliest=earliest) if since else ()
         out[domain] = SentVolume(sent=sent, own=mine, other=failed.get(domain, 0) - mine,
                                  alert_rate=monitor.alert_rate, min_sent=monitor.min_sent, sources=tuple(names),
-                                 top_senders=_top_senders(conn, names, domain, start, now))
+                                 top_senders=top, senders_since=since if top else None)
     return out
 
 
-SENDER_HISTORY = timedelta(days=1)  # a sender's usual volume: its average window over the day before
+SENDER_HISTORY = timedelta(days=1)  # a sender's usual volume: its average over the day before
+_HOUR = timedelta(hours=1)
 
 
-def _top_senders(conn: Connection, sources: Sequence[str], domain: str, start: datetime,
-                 end: datetime) -> tuple[tuple[str, int, float], ...]:
-    """The domain's busiest senders in the window, each with its usual count per window over the
-    history the sources have (at most a day); none until they have two windows of it, since a
-    "usual" from no history would make every sender look like a jump."""
-    window = end - start
-    earliest = volume_store.earliest_sender_hour(conn, sources, start - SENDER_HISTORY, start)
-    if earliest is None or start - earliest < 2 * window:
+def senders_since(start: datetime, end: datetime) -> datetime | None:
+    """Where the senders' count starts for the window [start, end): senders are counted in clock hours,
+    so from the hour `start` falls in (said "since HH:00 UTC", never "in the last <window>"); None for
+    a window under an hour, where an hour's bucket would say more than the window holds."""
+    if end - start < _HOUR:
+        return None
+    return start.replace(minute=0, second=0, microsecond=0)
+
+
+def _top_senders(conn: Connection, sources: Sequence[str], domain: str, start: datetime, end: datetime, *,
+                 earliest: Mapping[str, datetime] | None = None) -> tuple[tuple[str, int, float], ...]:
+    """The domain's busiest senders since `senders_since(start, end)`, each with its usual count for as
+    long a span over the history before it (at most a day; `earliest`: each source's first hour of it,
+    read once per evaluation); none until there are two such spans of history, since a "usual" from
+    no history would make every sender look like a jump."""
+    since = senders_since(start, end)
+    if since is None:
         return ()
-    windows = (start - earliest) / window
-    return tuple((sender, n, volume_store.sent_by(conn, sources, sender, earliest, start) / windows)
-                 for sender, n in volume_store.busiest_senders(conn, sources, domain, start, end))
+    if earliest is None:
+        earliest = volume_store.earliest_sender_hours(conn, sources, since - SENDER_HISTORY, since)
+    first = min((earliest[s] for s in sources if s in earliest), default=None)
+    span = end - since
+    if first is None or since - first < 2 * span:
+        return ()
+    spans = (since - first) / span
+    return tuple((sender, n, volume_store.sent_by(conn, sources, sender, first, since) / spans)
+                 for sender, n in volume_store.busiest_senders(conn, sources, domain, since, end))
 
 
 def _own_failed(conn: Connection, domains: Sequence[str], start: datetime, end: datetime) -> dict[str, int]:

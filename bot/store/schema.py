@@ -320,6 +320,7 @@ sent_senders = Table(
     Column("count", Integer, nullable=False),
 )
 Index("ix_sent_senders_domain", sent_senders.c.domain, sent_senders.c.hour)
+Index("ix_sent_senders_source_hour", sent_senders.c.source, sent_senders.c.hour)  # how far history goes
 
 # ... or the last count over a span a source answered with (a Prometheus query)
 sent_totals = Table(
@@ -342,6 +343,8 @@ volume_sources = Table(
     Column("last_error", Text, nullable=True),
     Column("last_error_at", UTC, nullable=True),
     Column("notes", JSON, nullable=True),  # what the last read said (a truncated file noticed)
+    Column("counting_since", UTC, nullable=True),  # its counts are whole from then (a log read from its end)
+    Column("reads", Integer, nullable=False, server_default="0"),  # reads saved: two collectors claim it
 )
 
 # --------------------------------------------------------------------------- bookkeeping

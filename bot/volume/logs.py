@@ -4,7 +4,10 @@
 `read_logs` follows each live file from its `FileCursor`: lines appended since, a file truncated in place,
 a file rotated away (mail.log → mail.log.1, .1.gz, -YYYYMMDD, -YYYYMMDD.gz) finished before the new one.
 A deferred Postfix message is counted once: qmgr's line at each retry is not a new message (the ids
-deferred and not yet removed travel in the cursor).
+deferred and not yet removed travel in the cursor). A message a content filter (amavis) or a second
+instance hands back is not counted again: it comes from a loopback client, and the delivery to the
+filter names it ("… relay=127.0.0.1[127.0.0.1]:10024 … queued as 5A0B1C2D3E"). A message from a
+loopback client that no such delivery names (an application submitting on localhost) is counted.
 """
 
 from __future__ import annotations
@@ -75,6 +78,14 @@ EXIM = re.compile(r"(?P<minute>\d{4}-\d\d-\d\d \d\d:\d\d):\d\d(?:\.\d+)?(?: (?P<
 # "mx1 postfix/qmgr[123]: 4F9D195432: removed": a retry to come, and the end of a message's life
 POSTFIX_DEFERRED = re.compile(r"(?P<host>\S+) [\w.-]+/\w+\[\d+\]: (?P<id>[0-9A-Za-z]+): .*\bstatus=deferred\b")
 POSTFIX_REMOVED = re.compile(r"(?P<host>\S+) [\w.-]+/qmgr\[\d+\]: (?P<id>[0-9A-Za-z]+): removed\s*$")
+# "mx1 postfix/smtpd[99]: 5A0B1C2D3E: client=localhost[127.0.0.1]" (also "postfix-out/smtpd", "[::1]"):
+# amavis, or the first instance, handing back a message Postfix already counted
+POSTFIX_CLIENT = re.compile(r"(?P<host>\S+) [\w.-]+(?:/[\w.-]+)*/smtpd\[\d+\]: (?P<id>[0-9A-Za-z]+): "
+                            r"client=[^\[\s]*\[(?P<ip>[^\]]+)\]")
+# "mx1 postfix/smtp[12]: 4F9D195432: to=<a@remote.org>, relay=127.0.0.1[127.0.0.1]:10024, …, status=sent
+# (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5A0B1C2D3E)": the filter's copy
+POSTFIX_HANDED_BACK = re.compile(r"(?P<host>\S+) [\w.-]+(?:/[\w.-]+)*/(?:smtp|lmtp)\[\d+\]: [0-9A-Za-z]+: .*?"
+                                 r"relay=[^\[\s]*\[(?P<ip>[^\]]+)\].*\bqueued as (?P<id>[0-9A-Za-z]+)")
 # "I=[192.0.2.10]" on a delivery (log_selector +outgoing_interface): the interface we sent from
 INTERFACE = re.compile(r" I=\[(?P<ip>[0-9A-Fa-f:.]+)\]")
 
@@ -123,18 +134,20 @@ def exim_line(line: str, *, zone: tzinfo | None = None) -> LogLine | None:
 
 
 def read_logs(paths: Sequence[str], cursors: dict[str, FileCursor], *, kind: LogKind, domains: Sequence[str],
-              now: datetime, from_start: bool = False) -> tuple[Collected, dict[str, FileCursor]]:
+              now: datetime, from_start: bool = False, zone: tzinfo | None = None,
+              ) -> tuple[Collected, dict[str, FileCursor]]:
     """What the log files say since their cursors, and the cursors to pass next time (one per path).
 
     A file seen for the first time is read from its END: what it held before is history, not mail sent
     since the last read (`from_start=True` reads it all). Only senders whose domain matches `domains`
     are counted, so these should name our own domains: the logs hold the mail we receive too. A message
     is counted once, also when qmgr takes a deferred one up again in a later read. `now` (aware) bounds
-    the year of a stamp that has none. A missing or unreadable file raises VolumeError, and no cursor
-    moves."""
+    the year of a stamp that has none; `zone` is the logs' time zone for stamps without an offset (None:
+    this machine's). A missing or unreadable file raises VolumeError, and no cursor moves."""
     tally = _Tally(domains, deferred=[key for c in cursors.values() for key in c.deferred])
-    moved = {path: _follow(Path(path), cursors.get(path), kind=kind, now=now, from_start=from_start, tally=tally)
-             for path in paths}
+    moved = {path: _follow(Path(path), cursors.get(path), kind=kind, now=now, from_start=from_start, tally=tally,
+                           zone=zone) for path in paths}
+    tally.finish()
     deferred = tally.still_deferred()
     return tally.collected, {path: dataclasses.replace(c, deferred=deferred) for path, c in moved.items()}
 
@@ -148,6 +161,9 @@ class _Tally:
         self._wanted: dict[str, bool] = {}
         self._seen: set[tuple[str, str]] = {(host, qid) for host, _, qid in (key.partition(" ") for key in deferred)}
         self._deferred: dict[str, None] = dict.fromkeys(deferred)
+        self._loopback: set[tuple[str, str]] = set()  # queue ids smtpd took from a loopback client
+        self._held: dict[tuple[str, str], LogLine] = {}  # their qmgr lines, until the read ends
+        self._handed_back: set[tuple[str, str]] = set()  # queue ids a delivery to a local filter named
 
     def deferred_line(self, text: str) -> None:
         """A Postfix line saying a message waits for a retry, or is gone: its retries are not new mail."""
@@ -158,6 +174,21 @@ class _Tally:
         elif text.rstrip().endswith(": removed") and (found := POSTFIX_REMOVED.search(text)):
             self._deferred.pop(f"{found['host'].lower()} {found['id']}", None)
             self._seen.discard((found["host"].lower(), found["id"]))  # a queue id is reused later
+        elif " client=" in text and _names_loopback(text) and (found := POSTFIX_CLIENT.search(text)) \
+                and _loopback(found["ip"]):
+            self._loopback.add((found["host"].lower(), found["id"]))  # a filter's copy, or an application's
+        elif "queued as " in text and _names_loopback(text) and (found := POSTFIX_HANDED_BACK.search(text)) \
+                and _loopback(found["ip"]):
+            copy = (found["host"].lower(), found["id"])
+            self._handed_back.add(copy)
+            self._held.pop(copy, None)  # the filter's copy of a message already counted
+
+    def finish(self) -> None:
+        """The loopback clients' messages no delivery to a filter named: mail an application submitted."""
+        for key, line in self._held.items():
+            if key not in self._handed_back:
+                self._count(line)
+        self._held.clear()
 
     def still_deferred(self) -> tuple[str, ...]:
         """The deferred ids to carry to the next read: the newest, bounded (Postfix gives up after 5 days)."""
@@ -173,6 +204,15 @@ class _Tally:
         if not line.sender or key in self._seen:
             return  # a bounce we send; a deferred message qmgr takes up again
         self._seen.add(key)
+        if key in self._handed_back:
+            return  # the filter's copy: its original was counted
+        if key in self._loopback:
+            self._held[key] = line  # a filter's copy, unless no delivery names it by the end of the read
+            return
+        self._count(line)
+
+    def _count(self, line: LogLine) -> None:
+        found = self.collected
         local, at_sign, domain = line.sender.rpartition("@")
         if not (local and at_sign and domain):
             return
@@ -185,7 +225,7 @@ class _Tally:
 
 
 def _follow(path: Path, cursor: FileCursor | None, *, kind: LogKind, now: datetime, from_start: bool,
-            tally: _Tally) -> FileCursor:
+            tally: _Tally, zone: tzinfo | None) -> FileCursor:
     """Reads one live file on from its cursor; a rotated or truncated file's lost tail is read first."""
     with _open(path) as handle:
         status = os.fstat(handle.fileno())
@@ -197,21 +237,22 @@ def _follow(path: Path, cursor: FileCursor | None, *, kind: LogKind, now: dateti
             start, partial = cursor.offset, cursor.partial
         else:
             start, partial = 0, ""
-            _finish_old(path, cursor, rotated=cursor.identity != identity, kind=kind, now=now, tally=tally)
-        offset, partial = _read(handle, start, partial, _consumer(kind, status.st_mtime, now, tally), path=path)
+            _finish_old(path, cursor, rotated=cursor.identity != identity, kind=kind, now=now, tally=tally,
+                        zone=zone)
+        offset, partial = _read(handle, start, partial, _consumer(kind, status.st_mtime, now, tally, zone), path=path)
         return FileCursor(path=str(path), identity=identity, offset=offset, fingerprint=_fingerprint(handle, offset),
                           partial=partial)
 
 
 def _finish_old(path: Path, cursor: FileCursor, *, rotated: bool, kind: LogKind, now: datetime,
-                tally: _Tally) -> None:
+                tally: _Tally, zone: tzinfo | None) -> None:
     """Reads what was appended to the file we were reading after our cursor, from where it went: renamed
     by a rotation, or copied there before being truncated in place (logrotate's copytruncate)."""
     old = _rotated_copy(path, cursor)
     notes = tally.collected.notes
     if old is not None:
         with _open(old) as handle:
-            consume = _consumer(kind, os.fstat(handle.fileno()).st_mtime, now, tally)
+            consume = _consumer(kind, os.fstat(handle.fileno()).st_mtime, now, tally, zone)
             _read(handle, cursor.offset, cursor.partial, consume, path=old, finished=True)
         what = "rotated" if rotated else "truncated"
         notes.append(f"{path} was {what}: finished {old.name} from byte {cursor.offset}, "
@@ -273,16 +314,17 @@ def _read(handle: BinaryIO, start: int, partial: str, consume: Callable[[str], N
     return offset - len(decoder.getstate()[0]), text  # a character cut in two is read again next time
 
 
-def _consumer(kind: LogKind, mtime: float, now: datetime, tally: _Tally) -> Callable[[str], None]:
+def _consumer(kind: LogKind, mtime: float, now: datetime, tally: _Tally,
+              zone: tzinfo | None) -> Callable[[str], None]:
     if kind == "exim_log":
         def consume_exim(text: str) -> None:
-            if (line := exim_line(text)) is not None:
+            if (line := exim_line(text, zone=zone)) is not None:
                 tally.add(line)
         return consume_exim
     year_ref = min(datetime.fromtimestamp(mtime, UTC), now)  # no line is later than the file's last write
 
     def consume_postfix(text: str) -> None:
-        if (line := postfix_line(text, year_ref=year_ref)) is not None:
+        if (line := postfix_line(text, year_ref=year_ref, zone=zone)) is not None:
             tally.add(line)
         else:
             tally.deferred_line(text)
@@ -314,7 +356,7 @@ def _minute(text: str, offset: str, zone: tzinfo | None) -> datetime | None:
     """'2026-12-01T14:02' or '2026-12-01 14:02', with '+01:00', '+0100', 'Z' or '' → the minute in UTC."""
     try:
         return _utc(datetime.fromisoformat(text + offset), zone)
-    except ValueError:
+    except (ValueError, OverflowError):  # "9999-12-31T23:59-01:00" is past what a datetime holds in UTC
         return None
 
 
@@ -328,8 +370,8 @@ def _classic_minute(month: str, day: int, hour: int, minute: int, year_ref: date
     for year in (year_ref.year + 1, year_ref.year, year_ref.year - 1):
         try:
             at = _utc(datetime(year, _MONTHS[month], day, hour, minute), zone)
-        except ValueError:
-            continue  # Feb 29 in a year without one
+        except (ValueError, OverflowError):
+            continue  # Feb 29 in a year without one; year 10000 (or 0) around a file dated at the edge
         if at <= year_ref + timedelta(days=1):
             return at
     return None
@@ -345,5 +387,18 @@ def _outbound(ip: str) -> bool:
     """Not loopback: a delivery to a local content filter (amavis on 127.0.0.1) is not mail sent out."""
     try:
         return not ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def _names_loopback(text: str) -> bool:
+    """The cheap test first: most client= and queued-as lines name no loopback address at all."""
+    return "[127." in text or "::1]" in text
+
+
+def _loopback(ip: str) -> bool:
+    """127.0.0.1, ::1 (Postfix writes "[::1]", some builds "[IPv6:::1]")."""
+    try:
+        return ipaddress.ip_address(ip.removeprefix("IPv6:").removeprefix("ipv6:")).is_loopback
     except ValueError:
         return False

@@ -28,7 +28,7 @@ _UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
 
 
 def query_sent(url: str, query: str, domains: Iterable[str], window: timedelta, now: datetime, *,
-               timeout: float) -> Collected:
+               timeout: float, username: str = "", password: str = "") -> Collected:
     """Messages sent per domain in the `window` before `now`, as `Collected.totals[domain] = (now, window, n)`.
 
     `domains` are names, not patterns: the caller picks the monitored domains this source covers.
@@ -36,9 +36,12 @@ def query_sent(url: str, query: str, domains: Iterable[str], window: timedelta, 
     rounded to a whole number (`increase()` extrapolates). A vector with no series is a count of 0,
     but only because Prometheus answered `"status": "success"`; an unreachable server, a timeout, an
     HTTP error, `"status": "error"`, a range vector, a string or a sample that is not a finite,
-    non-negative number raises `VolumeError`, never a 0.
+    non-negative number raises `VolumeError`, never a 0. `username` and `password` (the caller reads
+    it from the environment) go in a Basic Authorization header, never in the URL or a message.
     """
     base, headers = _split_credentials(url)
+    if username:
+        headers = {"Authorization": _basic(username, password)}
     collected = Collected()
     for domain in domains:
         promql = query.replace("{domain}", domain).replace("{window}", duration(window))
@@ -68,13 +71,16 @@ def _split_credentials(url: str) -> tuple[str, dict[str, str]]:
         return url, {}
     user = urllib.parse.unquote(parts.username)
     password = urllib.parse.unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     netloc = parts.hostname or ""
     if ":" in netloc:  # an IPv6 literal
         netloc = f"[{netloc}]"
     if parts.port is not None:
         netloc = f"{netloc}:{parts.port}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), {"Authorization": _basic(user, password)}
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def _unix(now: datetime) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,11 @@ def postfix_lines(count: int, *, at: datetime, sender: str = "news@example.com",
 
 
 def sent_by_postfix(engine: Engine, settings: Settings, count: int, now: datetime) -> None:
-    """`count` messages sent through a real Postfix log: the first read marks where the log was."""
+    """`count` messages sent through a real Postfix log: the first read, over a window ago, marks where
+    the log was (the source counts whole windows from then)."""
     log = Path(settings.volume[0].paths[0])
     log.touch()
-    assert collect_volumes(engine, settings, {}, now - timedelta(minutes=50)) == []
+    assert collect_volumes(engine, settings, {}, now - timedelta(minutes=70)) == []
     with log.open("a") as out:
         out.write(postfix_lines(count, at=now - timedelta(minutes=30)))
     assert collect_volumes(engine, settings, {}, now) == []
@@ -145,7 +148,7 @@ def test_exim_logs_count_what_exim_received_for_delivery(engine: Engine, tmp_pat
     settings = rate_settings(tmp_path, kind="exim_log")
     log = Path(settings.volume[0].paths[0])
     log.touch()
-    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=50))
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=70))
     at = (NOW - timedelta(minutes=20)).strftime("%Y-%m-%d %H:%M:%S")
     with log.open("a") as out:
         for n in range(120):
@@ -256,5 +259,226 @@ def test_a_compromised_sender_is_a_jump_in_its_own_volume(engine: Engine, tmp_pa
     assert incident is not None and incident.cause is Cause.COMPROMISED_SENDER
     assert incident.diagnosis is not None
     said = " ".join(incident.diagnosis.evidence)
-    assert re.search(r"alice@example\.com sent 3,000 messages in the last hour, \d{3}× its usual \d\.", said), said
+    # senders are counted in clock hours: the span is said from the hour, never as "the last hour"
+    assert re.search(r"alice@example\.com sent 3,000 messages since \d\d:00 UTC, \d{3}× its usual \d\.", said), said
     assert "news@example.com sent" not in said, "its usual volume: no jump"
+
+
+# ---- own bounces are never muted by a small count of sent mail (review 16 #1) --------------------------
+
+
+@pytest.mark.parametrize(("sent", "bounced"), [(0, 500), (99, 400)], ids=["none-sent", "below-min-sent"])
+def test_own_bounces_are_judged_by_the_count_when_the_rate_is_not(engine: Engine, tmp_path: Path, sent: int,
+                                                                  bounced: int) -> None:
+    """A source that counts nothing (the MTA's logging moved) or little must not silence 10× the threshold."""
+    from bot.slack.queries import bounce_figures
+
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, sent, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, bounced), reason="userunknown", hard=True)
+    incident = opened(engine, settings, NOW)
+    assert incident is not None and incident.volume is not None and not incident.volume.judged
+    assert "judged by the count" in card(incident, NOW)
+    figures = bounce_figures(engine, DOMAIN, now=NOW, settings=settings)
+    assert figures.alerting
+    home = " ".join(render_text({"blocks": blocks.home_view(blocks.HomeData(
+        domains=((DOMAIN, None),), figures={DOMAIN: figures}, now=NOW))["blocks"]}, width=300).split())
+    assert "above threshold" in home and "below threshold" not in home
+    from bot.scan import summary_text
+    text = summary_text(ScanSummary(mailboxes=(), incidents=(), domains=(DomainCount(
+        domain=DOMAIN, bounces_in_window=bounced, threshold=50, volume=incident.volume),)), settings)
+    assert "ABOVE THRESHOLD" in text and "judged by the count" in text
+
+
+def test_the_rule_is_one(tmp_path: Path) -> None:
+    from bot.models import SentVolume
+
+    few = SentVolume(sent=10, own=3, other=0, alert_rate=0.05, min_sent=100)
+    assert not few.alerting(3, 50) and few.alerting(60, 50)
+    many = SentVolume(sent=10_000, own=60, other=10, alert_rate=0.05, min_sent=100)
+    assert not many.alerting(70, 50), "judged: 0.6 % is our rate, 10 others are below the count"
+
+
+# ---- a subdomain's sender counts for its monitored parent, as its bounces do (#2) ----------------------
+
+
+def test_a_subdomain_sender_counts_for_its_parent_domain(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=70))
+    with log.open("a") as out:
+        out.write(postfix_lines(300, at=NOW - timedelta(minutes=30), sender="ceo@example.com"))
+        out.write(postfix_lines(5000, at=NOW - timedelta(minutes=30), sender="news@news.example.com", first=1000))
+        out.write(postfix_lines(7, at=NOW - timedelta(minutes=30), sender="x@notexample.com", first=9000))
+    assert collect_volumes(engine, settings, {}, NOW) == []
+    add_bounces(engine, spread(NOW - timedelta(minutes=40), NOW, 100), reason="userunknown", hard=True,
+                sender="news@news.example.com")
+    with engine.connect() as conn:
+        volume = read_volumes(conn, [DOMAIN], NOW, settings)[DOMAIN]
+        senders = volume_store.busiest_senders(conn, ["mx1"], DOMAIN, NOW - timedelta(hours=2), NOW)
+    assert not isinstance(volume, str) and volume.sent == 5300, "100 of 5,300 is 1.9 %, not 100 of 300"
+    assert opened(engine, settings, NOW) is None
+    assert senders[0] == ("news@news.example.com", 5000), "its sender is the parent's too"
+
+
+# ---- a source that has not counted a whole window is not trusted (#3) ---------------------------------
+
+
+def test_a_log_read_from_its_end_is_trusted_only_a_window_later(engine: Engine, tmp_path: Path) -> None:
+    """Enabled 5 minutes ago: 5 minutes of sent mail against an hour of bounces is no rate."""
+    settings = rate_settings(tmp_path)
+    log = Path(settings.volume[0].paths[0])
+    log.write_text(postfix_lines(1200, at=NOW - timedelta(minutes=30)))  # history: not counted
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=5))
+    with log.open("a") as out:
+        out.write(postfix_lines(100, at=NOW - timedelta(minutes=3), first=5000))
+    collect_volumes(engine, settings, {}, NOW)
+    add_bounces(engine, spread(NOW - timedelta(minutes=59), NOW, 26), reason="userunknown", hard=True)
+    with engine.connect() as conn:
+        volume = read_volumes(conn, [DOMAIN], NOW, settings)[DOMAIN]
+    assert opened(engine, settings, NOW) is None, "26 bounces by the count: below 50, no false 26 %"
+    assert collect_volumes(engine, settings, {}, NOW + timedelta(minutes=56)) == []
+    with engine.connect() as conn:
+        later = read_volumes(conn, [DOMAIN], NOW + timedelta(minutes=56), settings)[DOMAIN]
+    since = (NOW - timedelta(minutes=5)).astimezone(UTC)
+    assert volume == (f"volume source mx1 has counted only since {since:%Y-%m-%d %H:%M} UTC, less than the 1h window")
+    assert not isinstance(later, str), "a window after the first read it is trusted"
+
+
+def test_a_lost_rotation_restarts_the_warm_up(engine: Engine, tmp_path: Path) -> None:
+    settings = rate_settings(tmp_path)
+    sent_by_postfix(engine, settings, 300, NOW)
+    log = Path(settings.volume[0].paths[0])
+    log.rename(tmp_path / "elsewhere.log")  # rotated where the reader does not look
+    log.write_text(postfix_lines(10, at=NOW + timedelta(minutes=1), first=50_000))
+    later = NOW + timedelta(minutes=2)
+    assert collect_volumes(engine, settings, {}, later) == []
+    with engine.connect() as conn:
+        state = volume_store.state_of(conn, "mx1")
+        volume = read_volumes(conn, [DOMAIN], later, settings)[DOMAIN]
+    assert any("is not counted" in note for note in state.notes)
+    assert state.counting_since == later and isinstance(volume, str) and "counted only since" in volume
+
+
+def test_a_prometheus_source_counts_the_whole_window_from_its_first_read(
+        engine: Engine, tmp_path: Path, prometheus: PrometheusStandIn) -> None:
+    settings = rate_settings(tmp_path, kind="prometheus", paths=[], url=prometheus.url, query="q{domain}")
+    prometheus.vector("qexample.com", 300)
+    assert collect_volumes(engine, settings, {}, NOW) == []
+    with engine.connect() as conn:
+        assert volume_store.state_of(conn, "mx1").counting_since == NOW - timedelta(hours=1)
+
+
+# ---- two collectors at once count a read once (#6) ----------------------------------------------------
+
+
+def test_two_collectors_at_once_count_the_lines_once(engine: Engine, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = rate_settings(tmp_path)
+    log = Path(settings.volume[0].paths[0])
+    log.touch()
+    collect_volumes(engine, settings, {}, NOW - timedelta(minutes=70))
+    with log.open("a") as out:
+        out.write(postfix_lines(1000, at=NOW - timedelta(minutes=30)))
+    original, barrier = volume_store.state_of, threading.Barrier(2)
+
+    def state_of_then_wait(conn: Any, source: str) -> volume_store.SourceState:
+        found = original(conn, source)
+        barrier.wait(timeout=10)  # both have the same cursor before either saves
+        return found
+
+    monkeypatch.setattr(volume_store, "state_of", state_of_then_wait)
+    errors: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: errors.append(collect_volumes(engine, settings, {}, NOW)))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    monkeypatch.undo()
+    assert errors == [[], []], "the one that lost says nothing: its read is the other's"
+    with engine.connect() as conn:
+        volume = read_volumes(conn, [DOMAIN], NOW, settings)[DOMAIN]
+        assert volume_store.state_of(conn, "mx1").reads == 2
+    assert not isinstance(volume, str) and volume.sent == 1000
+
+
+# ---- top senders are said as the hour buckets count them (#8) -----------------------------------------
+
+
+def test_top_senders_false_jump(engine: Engine) -> None:
+    """A batch at 10:05 is not "in the last 15 minutes" at 11:14: a window under an hour names no sender."""
+    from bot.models import Diagnosis, SentVolume
+    from bot.monitor.diagnosis import _volume_jumps
+    from bot.monitor.rates import WindowStats
+    from bot.store.figures import _top_senders
+
+    now = datetime(2026, 3, 2, 11, 14, tzinfo=UTC)
+    senders: Counter[tuple[str, datetime]] = Counter()
+    for hours in range(24):
+        senders[("shop@example.com", now - timedelta(hours=hours + 1))] += 1
+    senders[("news@example.com", datetime(2026, 3, 2, 10, 5, tzinfo=UTC))] += 1000
+    with engine.begin() as conn:
+        volume_store.record_read(conn, "mx1", now=now, cursor=None, counts=Counter(), totals={}, senders=senders)
+    window = timedelta(minutes=15)
+    with engine.connect() as conn:
+        top = _top_senders(conn, ["mx1"], DOMAIN, now - window, now)
+        hourly = _top_senders(conn, ["mx1"], DOMAIN, now - timedelta(hours=1), now)
+    assert top == ()
+    volume = SentVolume(sent=0, own=0, other=0, alert_rate=0.05, min_sent=100, top_senders=top)
+    stats = WindowStats(domain=DOMAIN, start=now - window, end=now)
+    assert _volume_jumps(Diagnosis(cause=Cause.MIXED), stats, volume, window) == []
+    assert hourly[0][:2] == ("news@example.com", 1000), "since 10:00, the hour 10:14 falls in"
+    stated = SentVolume(sent=0, own=0, other=0, alert_rate=0.05, min_sent=100, top_senders=hourly,
+                        senders_since=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    [line] = _volume_jumps(Diagnosis(cause=Cause.MIXED), stats, stated, timedelta(hours=1))
+    assert line.startswith("news@example.com sent 1,000 messages since 10:00 UTC, 10× or more")
+
+
+# ---- an unexpected error in one source is that source's failure, not the evaluation's (#9) ------------
+
+
+def test_an_unexpected_error_fails_its_source_only(engine: Engine, tmp_path: Path) -> None:
+    settings = settings_from_mapping({
+        "monitor": {"domains": [DOMAIN], "window": "1h", "alert_bounces": 50, "alert_rate": "5%"},
+        "volume": [{"name": "odd", "kind": "postfix_log", "paths": [str(tmp_path / "odd.log")]},
+                   {"name": "mx1", "kind": "postfix_log", "paths": [str(tmp_path / "mail.log")]}]}, "test")
+    (tmp_path / "mail.log").touch()
+    with engine.begin() as conn:  # a cursor this version cannot take (a bug, an older shape)
+        volume_store.record_read(conn, "odd", now=NOW, cursor={str(tmp_path / "odd.log"): {"bogus": 1}},
+                                 counts={}, totals={})
+    [error] = collect_volumes(engine, settings, {}, NOW)
+    assert error.startswith("volume source odd: unexpected TypeError:") and "\n" not in error
+    with engine.connect() as conn:
+        assert volume_store.state_of(conn, "odd").last_error.startswith("unexpected TypeError")
+        assert volume_store.state_of(conn, "mx1").last_ok_at == NOW.astimezone(UTC)
+
+
+# ---- the figures read each source's sender history once, whatever the number of domains (#5) ---------
+
+
+def test_sender_history_is_read_once_per_evaluation(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import event, inspect
+
+    domains = [f"d{n}.example" for n in range(20)]
+    settings = settings_from_mapping({"monitor": {"domains": domains, "alert_rate": "5%"},
+                                      "volume": [{"name": "mx1", "kind": "postfix_log", "paths": ["/x"]}]}, "test")
+    with engine.begin() as conn:  # a healthy source, counting for hours
+        volume_store.record_read(conn, "mx1", now=NOW, cursor={}, counts={}, totals={},
+                                 counting_since=NOW - timedelta(hours=3))
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.connect() as conn:
+            volumes = read_volumes(conn, domains, NOW, settings)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert all(not isinstance(v, str) for v in volumes.values())
+    assert sum("min(sent_senders.hour)" in s for s in statements) == 1
+    indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("sent_senders")}
+    assert ("source", "hour") in indexes

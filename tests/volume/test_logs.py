@@ -342,3 +342,63 @@ def test_a_deferred_message_retried_in_a_later_read_is_one_message(tmp_path: Pat
     append(log, [qmgr("4F9DAAAAAA", "other@example.com", at=later + timedelta(days=3))])  # the id, reused
     found, _ = read(log, cursors)
     assert total(found) == 1
+
+
+# ---- review 16 ---------------------------------------------------------------------------------
+
+
+def test_the_configured_zone_dates_stamps_without_an_offset(tmp_path: Path) -> None:
+    """A log written in Europe/Berlin read on a UTC host: 15:02 there is 14:02 UTC."""
+    from zoneinfo import ZoneInfo
+
+    log = tmp_path / "mail.log"
+    log.touch()
+    _, cursors = read(log, {})
+    append(log, ["2026-12-01T15:02:03 mx1 postfix/qmgr[2211]: 4F9D195432: from=<news@example.com>, size=1, "
+                 "nrcpt=1 (queue active)"])
+    found, _ = read_logs([str(log)], cursors, kind="postfix_log", domains=("*",), now=NOW,
+                         zone=ZoneInfo("Europe/Berlin"))
+    assert dict(found.counts) == {("example.com", AT): 1}
+    exim = tmp_path / "exim.log"
+    exim.write_text("2026-12-01 15:02:03 1r8XyZ-0001Ab-Cd <= news@example.com H=x [192.0.2.1]\n")
+    found, _ = read_logs([str(exim)], {}, kind="exim_log", domains=("*",), now=NOW, from_start=True,
+                         zone=ZoneInfo("Europe/Berlin"))
+    assert dict(found.counts) == {("example.com", AT): 1}
+
+
+@pytest.mark.parametrize("client", ["localhost[127.0.0.1]", "localhost[::1]", "unknown[IPv6:::1]"])
+def test_a_message_reinjected_over_loopback_is_counted_once(tmp_path: Path, client: str) -> None:
+    """amavis (or postfix-in handing to postfix-out) gives the message back under a new queue id."""
+    log = tmp_path / "mail.log"
+    stamp = AT.isoformat()
+    append(log, [
+        qmgr("4F9D195432", "news@example.com"),
+        f"{stamp} mx1 postfix/smtp[12]: 4F9D195432: to=<a@remote.org>, relay=127.0.0.1[127.0.0.1]:10024, "
+        "status=sent (250 2.0.0 Ok: queued as 5A0B1C2D3E)",
+        f"{stamp} mx1 postfix/qmgr[2211]: 4F9D195432: removed",
+        f"{stamp} mx1 postfix-out/smtpd[99]: 5A0B1C2D3E: client={client}",
+        qmgr("5A0B1C2D3E", "news@example.com"),
+        f"{stamp} mx1 postfix/submission/smtpd[98]: 6B1C2D3E4F: client=app1.example.com[192.0.2.21]",
+        qmgr("6B1C2D3E4F", "news@example.com"),
+    ])
+    found, _ = read(log, {}, from_start=True)
+    assert total(found) == 2, "the first message and the app's; not amavis's copy"
+
+
+@pytest.mark.parametrize("line", [
+    "0001-01-01T00:00:00+01:00 mx1 postfix/qmgr[1]: ABC: from=<a@example.com>, size=1, nrcpt=1 (queue active)",
+    "9999-12-31T23:59:00-01:00 mx1 postfix/qmgr[1]: ABC: from=<a@example.com>, size=1, nrcpt=1 (queue active)",
+], ids=["year-1", "year-9999"])
+def test_a_stamp_past_what_a_datetime_holds_is_not_a_line(line: str) -> None:
+    assert postfix_line(line, year_ref=YEAR_REF) is None
+    assert exim_line("9999-12-31 23:59:00 -0100 1r8XyZ-0001Ab-Cd <= a@example.com H=x") is None
+
+
+def test_an_application_submitting_on_localhost_is_counted(tmp_path: Path) -> None:
+    """A loopback client that no delivery to a filter names is an application's own mail, not a filter's copy."""
+    log = tmp_path / "mail.log"
+    stamp = AT.isoformat()
+    append(log, [f"{stamp} mx1 postfix/smtpd[98]: 7C2D3E4F5A: client=localhost[127.0.0.1]",
+                 qmgr("7C2D3E4F5A", "orders@example.com")])
+    found, _ = read(log, {}, from_start=True)
+    assert total(found) == 1

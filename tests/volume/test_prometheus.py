@@ -129,3 +129,20 @@ def test_the_first_failing_domain_stops_the_read(prometheus: PrometheusStandIn) 
     with pytest.raises(VolumeError, match=r"query for b\.example answered"):
         query_sent(prometheus.url, QUERY, ["a.example", "b.example", "c.example"], HOUR, NOW, timeout=5)
     assert [c.query for c in prometheus.calls] == [promql("a.example"), promql("b.example")]
+
+
+def test_username_and_password_from_the_environment_are_basic_auth(prometheus: PrometheusStandIn) -> None:
+    """`username` and `password_env` in the config; the URL stays without credentials (review 16 #10)."""
+    from bot.config import settings_from_mapping
+    from bot.errors import ConfigError
+    from bot.volume.job import read_source
+
+    settings = settings_from_mapping({"monitor": {"domains": ["example.com"]}, "volume": [{
+        "name": "prom", "kind": "prometheus", "url": prometheus.url, "query": QUERY, "username": "bot",
+        "password_env": "PROM_PASSWORD"}]}, "test")
+    collected, _ = read_source(settings.volume[0], settings, {"PROM_PASSWORD": "hunter2"}, NOW, None)
+    assert prometheus.calls[0].authorization == "Basic " + base64.b64encode(b"bot:hunter2").decode()
+    assert collected.totals["example.com"][2] == 0
+    with pytest.raises(ConfigError, match="PROM_PASSWORD is not set") as caught:
+        read_source(settings.volume[0], settings, {}, NOW, None)
+    assert "hunter2" not in str(caught.value)
