@@ -33,7 +33,7 @@ names (IP_ZONES / DOMAIN_ZONES: the lists `bot.blocklists` queries by default, p
 names) — safe, as the resolver only ever talks to this server:
 - every IP list lists its RFC 5782 probe 127.0.0.2 (not 127.0.0.1); every domain list lists `test`;
 - LISTED_IP 192.0.2.99: ZEN .2 and .10 with TXT, SpamCop .2 with TXT, UCEPROTECT L2 (info);
-  PBL_IP 192.0.2.77: ZEN .11; LISTED_IP6 2001:db8::99 and MAPPED_IP6 ::ffff:192.0.2.98: ZEN .3
+  PBL_IP 192.0.2.77: ZEN .11; LISTED_IP6 2001:db8::99 and MAPPED_IP6 ::ffff:192.0.2.98 (as 192.0.2.98): ZEN .3
   (32-nibble names); CLEAN_IP 192.0.2.1 and every other address: not listed;
 - LISTED_DOMAIN spammy.example: DBL 127.0.1.2, URIBL 127.0.0.6 (black+grey), SURBL 127.0.0.80;
 - DQS_KEY "testdqskey0": `<key>.zen.dq.spamhaus.net` and `<key>.dbl.dq.spamhaus.net` probes,
@@ -102,7 +102,8 @@ LISTINGS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     (LISTED_IP, "dnsbl-2.uceprotect.net", ("127.0.0.2",), "Net 192.0.2.0/24 is UCEPROTECT-Level2 listed"),
     (PBL_IP, "zen.spamhaus.org", ("127.0.0.11",), "https://check.spamhaus.org/pbl/query/PBL0001"),
     (LISTED_IP6, "zen.spamhaus.org", ("127.0.0.3",), "CSS listing"),
-    (MAPPED_IP6, "zen.spamhaus.org", ("127.0.0.3",), "CSS listing (mapped)"),
+    # an IPv4 list names the IPv4 address an IPv4-mapped one stands for
+    ("192.0.2.98", "zen.spamhaus.org", ("127.0.0.3",), "CSS listing (mapped)"),
     (DQS_LISTED_IP, f"{DQS_KEY}.zen.dq.spamhaus.net", ("127.0.0.4",), "XBL via DQS"),
     (LISTED_DOMAIN, "dbl.spamhaus.org", ("127.0.1.2",), "https://check.spamhaus.org/dbl/query/spammy.example"),
     (LISTED_DOMAIN, "multi.uribl.com", ("127.0.0.6",), "black and grey"),
