@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -85,9 +85,9 @@ def last_occurrence(when: WeekTime, now: datetime, tz: ZoneInfo) -> datetime:
         day = (local - timedelta(days=back)).date()
         if when.day is not None and day.weekday() != when.day:
             continue
-        moment = datetime.combine(day, when.at, tzinfo=tz)
-        if moment <= local:
-            return moment.astimezone(UTC)
+        moment = _moment(day, when, tz)
+        if moment <= now:
+            return moment
     raise AssertionError("a week time occurs within eight days")
 
 
@@ -111,7 +111,15 @@ def next_occurrence(when: WeekTime, after: datetime, tz: ZoneInfo) -> datetime:
         day = (local + timedelta(days=ahead)).date()
         if when.day is not None and day.weekday() != when.day:
             continue
-        moment = datetime.combine(day, when.at, tzinfo=tz)
-        if moment > local:
-            return moment.astimezone(UTC)
+        moment = _moment(day, when, tz)
+        if moment > after:
+            return moment
     raise AssertionError("a week time occurs within nine days")
+
+
+def _moment(day: date, when: WeekTime, tz: ZoneInfo) -> datetime:
+    """`when` on `day` in zone `tz`, in UTC, for comparing in UTC: datetimes of one tzinfo compare by wall
+    clock, which made 02:30 on a spring-forward day (no such time; read as 03:30) a future moment and the
+    fall-back hour's 02:30 not yet passed in its second run. A gap time takes the offset before the change
+    (Berlin's 02:30 is 01:30 UTC); a repeated time is its first occurrence."""
+    return datetime.combine(day, when.at, tzinfo=tz).astimezone(UTC)

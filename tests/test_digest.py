@@ -28,8 +28,8 @@ from bot.models import (
     ResolutionOutcome,
     Resolved,
 )
-from bot.slack.digest_blocks import digest_message
-from bot.slack.digest_post import digest_key, queue_due_digests
+from bot.slack.digest_blocks import DOMAINS_PER_MESSAGE, digest_messages
+from bot.slack.digest_post import DIGEST_GRACE, digest_key, queue_due_digests
 from bot.slack.text_render import render_text
 from bot.store import incidents_store
 from bot.store.database import open_engine
@@ -49,6 +49,7 @@ DOMAIN, OTHER = "example.com", "example.net"
 ZEN = Listing(target="192.0.2.10", zone="zen.spamhaus.org")
 SPAMCOP = Listing(target="192.0.2.11", zone="bl.spamcop.net")
 OLD = Listing(target="192.0.2.12", zone="b.barracudacentral.org")
+DUE = END + DIGEST_GRACE  # when the slot END's digest is read
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -60,10 +61,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def digest_settings(schedule: str, *, routed: bool = False) -> Settings:
+def digest_settings(schedule: str, *, routed: bool = False, domains: tuple[str, ...] = (DOMAIN, OTHER)) -> Settings:
     """Both domains in C0MAIN, or (routed) example.net in C0NET by a route."""
     routes = [{"domains": [OTHER], "channel": "C0NET"}] if routed else []
-    return settings_from_mapping({"monitor": {"domains": [DOMAIN, OTHER]}, "slack": {"channel": "C0MAIN"},
+    return settings_from_mapping({"monitor": {"domains": list(domains)}, "slack": {"channel": "C0MAIN"},
                                   "routes": routes, "digest": {"schedule": schedule, "timezone": BERLIN}}, "test")
 
 
@@ -99,6 +100,15 @@ def test_weekly_period_keeps_local_time_across_dst(now: datetime, start: datetim
 ], ids=["utc-before-the-slot", "utc-at-the-slot", "berlin-23-hour-day"])
 def test_daily_period(timezone: str, now: datetime, start: datetime, end: datetime) -> None:
     assert period_of(DigestSettings(schedule="daily 08:30", timezone=timezone), now) == (start, end)
+
+
+def test_a_slot_in_the_spring_forward_gap_closes_a_real_period() -> None:
+    # 02:30 does not exist in Berlin on Sun 29 March 2026 (02:00 CET → 03:00 CEST at 01:00 UTC); read as
+    # 01:30 UTC. At 01:10 UTC that slot is still ahead: the period is the day before's.
+    start, end = datetime(2026, 3, 27, 1, 30, tzinfo=UTC), datetime(2026, 3, 28, 1, 30, tzinfo=UTC)
+    settings = DigestSettings(schedule="daily 02:30", timezone=BERLIN)
+    assert period_of(settings, datetime(2026, 3, 29, 1, 10, tzinfo=UTC)) == (start, end)
+    assert period_of(settings, datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == (end, end + timedelta(days=1))
 
 
 def test_no_schedule_no_period() -> None:
@@ -257,7 +267,7 @@ def test_two_routes_two_messages_each_with_its_own_domains(engine: Engine, week:
 
 
 def test_one_route_one_message_with_both_domains(engine: Engine) -> None:
-    assert queue_due_digests(engine, digest_settings("mon 09:00"), END) == 1
+    assert queue_due_digests(engine, digest_settings("mon 09:00"), DUE) == 1
     [(key, channel, payload)] = queued(engine)
     assert (key, channel) == (digest_key("C0MAIN", END), "C0MAIN")
     assert DOMAIN in render_text(payload) and OTHER in render_text(payload)
@@ -265,7 +275,7 @@ def test_one_route_one_message_with_both_domains(engine: Engine) -> None:
 
 def test_the_same_slot_is_queued_once(engine: Engine) -> None:
     settings = digest_settings("mon 09:00", routed=True)
-    assert queue_due_digests(engine, settings, END) == 2
+    assert queue_due_digests(engine, settings, DUE) == 2
     assert queue_due_digests(engine, settings, END + timedelta(hours=3)) == 0  # a later tick, or a restart
     assert queue_due_digests(engine, settings, END + timedelta(days=6)) == 0
     assert len(queued(engine)) == 2
@@ -273,7 +283,7 @@ def test_the_same_slot_is_queued_once(engine: Engine) -> None:
 
 def test_after_downtime_only_the_latest_slot_is_posted(engine: Engine) -> None:
     settings = digest_settings("mon 09:00")
-    assert queue_due_digests(engine, settings, END) == 1
+    assert queue_due_digests(engine, settings, DUE) == 1
     # Down from just after that digest until three slots later (16, 23 and 30 March, the last in CEST).
     back = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
     assert queue_due_digests(engine, settings, back) == 1
@@ -282,8 +292,41 @@ def test_after_downtime_only_the_latest_slot_is_posted(engine: Engine) -> None:
     assert "Mon 23 Mar 09:00 CET – Mon 30 Mar 09:00 CEST" in render_text(queued(engine)[1][2])
 
 
+def test_a_slot_is_read_after_its_grace_so_late_bounces_count(engine: Engine) -> None:
+    settings = digest_settings("mon 09:00", domains=(DOMAIN,))
+    assert queue_due_digests(engine, settings, END) == 0, "at the slot the period's last bounces are still coming"
+    assert queue_due_digests(engine, settings, DUE - timedelta(seconds=1)) == 0
+    assert queued(engine) == [], "nor is the slot before posted instead"
+    add_bounces(engine, END - timedelta(minutes=1), count=3)  # a DSN that came in after the slot
+    assert queue_due_digests(engine, settings, DUE) == 1
+    [(key, _, payload)] = queued(engine)
+    assert key == digest_key("C0MAIN", END)
+    text = render_text(payload, width=200)
+    assert "📈 3 bounces, previous week 0" in text
+    assert "counted at 2026-03-09 08:10 UTC" in text
+
+
+def test_a_channel_with_many_domains_gets_every_one_in_parts(engine: Engine) -> None:
+    domains = tuple(f"d{n:02}.example" for n in range(40))
+    assert queue_due_digests(engine, digest_settings("mon 09:00", domains=domains), DUE) == 3
+    rows = queued(engine)
+    assert [key for key, _, _ in rows] == [digest_key("C0MAIN", END), f"{digest_key('C0MAIN', END)}:2",
+                                           f"{digest_key('C0MAIN', END)}:3"]
+    assert digest_key("C0MAIN", END, 2) == "digest:C0MAIN:2026-03-09T08:00:00+00:00:2"
+    texts = [render_text(payload, width=200) for _, _, payload in rows]
+    for n, text in enumerate(texts, 1):
+        assert text.splitlines()[0].endswith(f"(part {n} of 3)")
+        assert "left out" not in text
+    shown = [domain for domain in domains if any(domain in text.splitlines() for text in texts)]
+    assert shown == list(domains)
+    assert [sum(domain in text.splitlines() for domain in domains) for text in texts] == \
+        [DOMAINS_PER_MESSAGE, DOMAINS_PER_MESSAGE, 40 - 2 * DOMAINS_PER_MESSAGE]
+    assert str(rows[1][2]["text"]).startswith("Bounce digest (part 2 of 3): 0 bounces on 15 domains")
+    assert queue_due_digests(engine, digest_settings("mon 09:00", domains=domains), DUE) == 0
+
+
 def test_no_schedule_queues_nothing(engine: Engine) -> None:
-    assert queue_due_digests(engine, digest_settings(""), END) == 0
+    assert queue_due_digests(engine, digest_settings(""), DUE) == 0
     assert queued(engine) == []
 
 
@@ -292,12 +335,13 @@ def test_no_schedule_queues_nothing(engine: Engine) -> None:
 
 def test_the_message_reads_well(engine: Engine, week: dict[str, int]) -> None:
     digest = read_digest(engine, [DOMAIN, OTHER], START, END)
-    message = digest_message(digest, [DOMAIN], tz=BERLIN_TZ)
+    [message] = digest_messages(digest, [DOMAIN], counted_at=DUE, tz=BERLIN_TZ)
     text = render_text(message.payload(), width=200)
     lines = text.splitlines()
 
     assert lines[0] == "Bounce digest: Mon 2 Mar 09:00 CET – Mon 9 Mar 09:00 CET"
-    assert "Bounces from 2026-03-02 08:00 UTC to 2026-03-09 08:00 UTC, against the week before" in text
+    assert ("Bounces from 2026-03-02 08:00 UTC to 2026-03-09 08:00 UTC, against the week before; "
+            "counted at 2026-03-09 08:10 UTC") in text
     assert "example.com" in lines and OTHER not in text
     assert "📈 45 bounces, previous week 20 (change +25, +125%)" in lines
     assert "Top reasons: mailboxfull 30, blocked 12, userunknown 3" in lines
@@ -317,7 +361,8 @@ def test_the_message_reads_well(engine: Engine, week: dict[str, int]) -> None:
 
 def test_a_quiet_week_says_so() -> None:
     digest = Digest(start=START, end=END, domains=(DomainDigest(domain=DOMAIN, previous=4),))
-    text = render_text(digest_message(digest, [DOMAIN]).payload())
+    [message] = digest_messages(digest, [DOMAIN], counted_at=DUE)
+    text = render_text(message.payload())
     assert "Bounce digest: Mon 2 Mar 08:00 UTC – Mon 9 Mar 08:00 UTC" in text
     assert "📉 0 bounces, previous week 4 (change -4, -100%)" in text
     assert "No incidents and no listing changes." in text
@@ -328,6 +373,7 @@ def test_what_came_from_people_cannot_ping_or_format() -> None:
                         resolved_at=END - timedelta(hours=1), resolved_by="U0PERSON1",
                         resolution=ResolutionOutcome.FALSE_ALARM, resolution_note="<!channel> *was* a test")
     digest = Digest(start=START, end=END, domains=(DomainDigest(domain=DOMAIN, resolved=(line,)),))
-    payload = digest_message(digest, [DOMAIN]).payload()
+    [message] = digest_messages(digest, [DOMAIN], counted_at=DUE)
+    payload = message.payload()
     assert "<!channel>" not in str(payload)
     assert "a false alarm — “&lt;!channel&gt;" in str(payload)

@@ -13,6 +13,7 @@ from bot.schedules import (
     WeekTime,
     in_window,
     last_occurrence,
+    next_occurrence,
     parse_week_time,
     parse_weekly_window,
     window_end,
@@ -45,6 +46,44 @@ def test_a_slot_keeps_its_local_hour_across_daylight_saving() -> None:
         datetime(2026, 10, 19, 7, 0, tzinfo=UTC)
     assert last_occurrence(monday, datetime(2026, 10, 27, 12, 0, tzinfo=UTC), BERLIN) == \
         datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "now", "last"), [
+    # Spring forward, Sun 29 March 2026: 02:00 CET jumps to 03:00 CEST (01:00 UTC); 02:30 does not
+    # exist that day and is read as 01:30 UTC (03:30 CEST).
+    ("sun 02:30", datetime(2026, 3, 29, 1, 10, tzinfo=UTC), datetime(2026, 3, 22, 1, 30, tzinfo=UTC)),
+    ("daily 02:30", datetime(2026, 3, 29, 1, 10, tzinfo=UTC), datetime(2026, 3, 28, 1, 30, tzinfo=UTC)),
+    ("daily 02:30", datetime(2026, 3, 29, 1, 30, tzinfo=UTC), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+    # Fall back, Sun 25 October 2026: 03:00 CEST goes back to 02:00 CET (01:00 UTC); 02:30 comes twice,
+    # the first time (00:30 UTC) counts. At 02:10 CET (01:10 UTC) it has passed.
+    ("daily 02:30", datetime(2026, 10, 25, 0, 20, tzinfo=UTC), datetime(2026, 10, 24, 0, 30, tzinfo=UTC)),
+    ("daily 02:30", datetime(2026, 10, 25, 1, 10, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+    ("sun 02:30", datetime(2026, 10, 25, 1, 40, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+], ids=["spring-weekly-in-the-gap", "spring-daily-in-the-gap", "spring-at-the-slot", "fall-before",
+        "fall-second-hour", "fall-weekly-second-hour"])
+def test_a_slot_in_a_daylight_saving_change_is_never_in_the_future(text: str, now: datetime,
+                                                                  last: datetime) -> None:
+    when = parse_week_time(text)
+    assert last_occurrence(when, now, BERLIN) == last
+    assert last_occurrence(when, now, BERLIN) <= now
+    following = next_occurrence(when, last, BERLIN)
+    assert following > now and following > last
+
+
+def test_next_occurrence_in_the_spring_gap() -> None:
+    when = parse_week_time("daily 02:30")
+    assert next_occurrence(when, datetime(2026, 3, 29, 0, 0, tzinfo=UTC), BERLIN) == \
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert next_occurrence(when, datetime(2026, 3, 29, 1, 30, tzinfo=UTC), BERLIN) == \
+        datetime(2026, 3, 30, 0, 30, tzinfo=UTC)
+
+
+def test_a_window_in_the_fall_back_hour_is_over_once_its_end_has_passed() -> None:
+    window = parse_weekly_window("daily 02:15-daily 02:45")  # 00:15-00:45 UTC on 25 October (CEST)
+    inside, second_run = datetime(2026, 10, 25, 0, 20, tzinfo=UTC), datetime(2026, 10, 25, 1, 20, tzinfo=UTC)
+    assert in_window(window, inside, BERLIN)
+    assert window_end(window, inside, BERLIN) == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
+    assert not in_window(window, second_run, BERLIN), "02:20 CET: the window's end (00:45 UTC) has passed"
 
 
 def test_a_weekly_window_over_midnight() -> None:

@@ -10,6 +10,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from bot.config import Settings
+from bot.routing import channels as route_channels
+
 # A user group ID ("S0123ABCD") in allowed_users admits its members; the lookup is cached this long.
 GROUP_CACHE_SECONDS = 300.0
 
@@ -23,6 +26,16 @@ def _no_groups(_group: str) -> Collection[str]:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Refusal:
     message: str
+
+
+def admitted_channels(settings: Settings) -> frozenset[str]:
+    """`[slack] allowed_channels` and, when it is set, every channel the bot posts in (the alert channel, each
+    route's, the ops channel): a click on a card or a notice is taken where the bot put it. Empty: every channel."""
+    allowed = settings.slack.allowed_channels
+    if not allowed:
+        return frozenset()
+    posted_in = {*route_channels(settings), settings.slack.ops_channel} - {""}
+    return frozenset({*allowed, *posted_in})
 
 
 class AccessPolicy:

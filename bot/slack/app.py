@@ -30,7 +30,7 @@ from bot.errors import NotifyError
 from bot.models import CheckResult
 from bot.reputation.check import check_target
 from bot.slack import actions, commands, events
-from bot.slack.access import AccessPolicy, RateLimiter
+from bot.slack.access import AccessPolicy, RateLimiter, admitted_channels
 from bot.slack.delivery import OutboxDelivery
 from bot.slack.failures import report
 from bot.slack.gateway import SlackGateway
@@ -84,7 +84,7 @@ def build_services(
         check=check or run_check,
         clock=clock,
         access=AccessPolicy(
-            channels=settings.slack.allowed_channels, users=settings.slack.allowed_users,
+            channels=admitted_channels(settings), users=settings.slack.allowed_users,
             group_members=gateway.usergroup_members
         ),
         limiter=RateLimiter(settings.slack.commands_per_minute),

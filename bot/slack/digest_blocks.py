@@ -1,4 +1,4 @@
-"""The digest message of one route channel, pure: a header with the period, one section per domain.
+"""The digest messages of one route channel, pure: a header with the period, one section per domain.
 
 Called by bot/slack/digest_post.py. Built from bot/slack/blocks.py's pieces, so text is inert, times
 are Slack dates in the reader's zone, and the message stays within Slack's limits.
@@ -16,6 +16,7 @@ from bot.monitor.incidents import resolution_words
 from bot.slack.blocks import (
     CAUSE_LABEL,
     DIVIDER,
+    MAX_MESSAGE_CHARS,
     Block,
     Message,
     clip,
@@ -24,6 +25,7 @@ from bot.slack.blocks import (
     fit,
     header,
     inert,
+    message_chars,
     section,
     user,
     when,
@@ -32,23 +34,53 @@ from bot.slack.blocks import (
 T = TypeVar("T")
 
 SHOWN = 8  # incidents or listings listed per domain and kind; the rest are counted
+DOMAINS_PER_MESSAGE = 15  # a channel with more domains gets its digest in several messages
 
 
-def digest_message(digest: Digest, channel_domains: Sequence[str], *, tz: tzinfo = UTC) -> Message:
-    """The digest of `channel_domains` (in that order); `tz` is the schedule's zone, for the header."""
-    shown = [digest.of(domain) for domain in dict.fromkeys(channel_domains)]
+def digest_messages(digest: Digest, channel_domains: Sequence[str], *, counted_at: datetime,
+                    tz: tzinfo = UTC) -> list[Message]:
+    """The digest of `channel_domains` (in that order) in as many messages as they need, each "part k of n":
+    at most DOMAINS_PER_MESSAGE domains, and no more than Slack's limits hold, so no domain is left out."""
+    parts = _parts([digest.of(domain) for domain in dict.fromkeys(channel_domains)], period_name(digest.length))
+    return [_message(digest, part, counted_at=counted_at, tz=tz, part=(n, len(parts)))
+            for n, part in enumerate(parts, 1)]
+
+
+def _message(digest: Digest, shown: Sequence[DomainDigest], *, counted_at: datetime, tz: tzinfo,
+             part: tuple[int, int]) -> Message:
+    """`tz` is the schedule's zone, for the header; `counted_at` is when the store was read."""
     span = period_name(digest.length)
+    of = f" (part {part[0]} of {part[1]})" if part[1] > 1 else ""
     blocks: list[Block] = [
-        header(f"Bounce digest: {_local(digest.start, tz)} – {_local(digest.end, tz)}"),
-        context(f"Bounces from {when(digest.start)} to {when(digest.end)}, against the {span} before"),
+        header(f"Bounce digest: {_local(digest.start, tz)} – {_local(digest.end, tz)}{of}"),
+        context(f"Bounces from {when(digest.start)} to {when(digest.end)}, against the {span} before; "
+                f"counted at {when(counted_at)}"),
     ]
     for domain in shown:
-        blocks += [DIVIDER, section(_domain_text(domain, span))]
+        blocks += _domain_blocks(domain, span)
     total, before = sum(d.failed for d in shown), sum(d.previous for d in shown)
     opened = sum(len(d.opened) for d in shown)
-    text = (f"Bounce digest: {total} bounces on {len(shown)} domain{'s' if len(shown) != 1 else ''} "
+    text = (f"Bounce digest{of}: {total} bounces on {len(shown)} domain{'s' if len(shown) != 1 else ''} "
             f"(previous {span}: {before}), {opened} incident{'s' if opened != 1 else ''} opened")
     return Message(text=text, blocks=fit(blocks))
+
+
+def _parts(domains: Sequence[DomainDigest], span: str) -> list[list[DomainDigest]]:
+    """Domains in runs that each fit one message, beside the header (a few hundred characters)."""
+    budget, used = MAX_MESSAGE_CHARS - 1_000, 0
+    parts: list[list[DomainDigest]] = [[]]
+    for domain in domains:
+        size = message_chars(Message(text="", blocks=tuple(_domain_blocks(domain, span))))
+        if parts[-1] and (len(parts[-1]) >= DOMAINS_PER_MESSAGE or used + size > budget):
+            parts.append([])
+            used = 0
+        parts[-1].append(domain)
+        used += size
+    return parts
+
+
+def _domain_blocks(domain: DomainDigest, span: str) -> list[Block]:
+    return [DIVIDER, section(_domain_text(domain, span))]
 
 
 def period_name(length: timedelta) -> str:

@@ -1,14 +1,16 @@
-"""Queue the digest of the latest `[digest] schedule` slot, one message per route channel; called by the scheduler.
+"""Queue the digest of the latest `[digest] schedule` slot, in each route channel; called by the scheduler.
 
-Exactly once per channel and slot, across restarts and instances: the outbox's unique dedupe key
-`digest:<channel>:<slot>` is the record of it. After downtime only the latest slot is posted; the
-slots missed before it are never computed.
+Exactly once per channel and slot, across restarts and instances: the outbox's unique dedupe keys
+`digest:<channel>:<slot>` (the first message) and `digest:<channel>:<slot>:<part>` (a channel with
+more domains than one message holds gets parts 2, 3, …) are the record of it. A slot is read
+DIGEST_GRACE after it. After downtime only the latest slot is posted; the slots missed before it
+are never computed.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -16,31 +18,38 @@ from bot import schedules
 from bot.config import Settings
 from bot.digest import period_of, read_digest
 from bot.routing import route_for
-from bot.slack.digest_blocks import digest_message
+from bot.slack.digest_blocks import digest_messages
 from bot.store.outbox_store import Action, OutboxRow, enqueue, parent_state
 
 log = logging.getLogger(__name__)
 
+# How long after its slot a digest is read: the bounces of the period's last minutes are still
+# arriving (a DSN comes minutes after the delivery attempt), and a bot restarted at the slot scans
+# the mailbox's backlog first. Both land in the store before the digest counts them.
+DIGEST_GRACE = timedelta(minutes=10)
+
 
 def queue_due_digests(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Queue the latest due slot's digest for each route channel not sent it yet; how many were queued."""
+    """Queue the latest slot's digest (once its grace is over) for each route channel not sent it yet;
+    how many messages were queued."""
     period = period_of(settings.digest, now)
-    if period is None:
-        return 0
+    if period is None or now < period[1] + DIGEST_GRACE:
+        return 0  # the latest slot waits out its grace; the one before it is not posted instead
     start, end = period
     grouped = channel_domains(settings)
-    keys = {channel: digest_key(channel, end) for channel in grouped}
+    # a channel queued already costs no reading; its parts were queued with its first message
     due = {channel: domains for channel, domains in grouped.items()
-           if parent_state(engine, keys[channel]) is None}  # a channel queued already costs no reading
+           if parent_state(engine, digest_key(channel, end)) is None}
     if not due:
         return 0
     digest = read_digest(engine, [d for domains in due.values() for d in domains], start, end)
     tz = schedules.zone(settings.digest.timezone)
-    rows = [OutboxRow(dedupe_key=keys[channel], incident_id=None, action=Action.POST_MESSAGE, channel=channel,
-                      payload=digest_message(digest, domains, tz=tz).payload())
-            for channel, domains in due.items()]
+    rows = [OutboxRow(dedupe_key=digest_key(channel, end, part), incident_id=None, action=Action.POST_MESSAGE,
+                      channel=channel, payload=message.payload())
+            for channel, domains in due.items()
+            for part, message in enumerate(digest_messages(digest, domains, counted_at=now, tz=tz), 1)]
     queued = enqueue(engine, rows, now)
-    log.info("digest for %s: %d of %d channel(s) queued", end.isoformat(), queued, len(rows))
+    log.info("digest for %s: %d message(s) queued in %d channel(s)", end.isoformat(), queued, len(due))
     return queued
 
 
@@ -52,5 +61,6 @@ def channel_domains(settings: Settings) -> dict[str, list[str]]:
     return grouped
 
 
-def digest_key(channel: str, slot: datetime) -> str:
-    return f"digest:{channel}:{slot.isoformat()}"
+def digest_key(channel: str, slot: datetime, part: int = 1) -> str:
+    """Part 1 keeps the key of the digest before it had parts, so an upgrade never posts a slot twice."""
+    return f"digest:{channel}:{slot.isoformat()}" + (f":{part}" if part > 1 else "")

@@ -5,7 +5,8 @@
 
 A card, then one thread reply per event (the quiet ones held back while snoozed), a chart at the
 opening and the resolution, and the card updated in place; each with a dedupe key, so an event
-evaluated twice (a retry, a second instance) is queued once.
+evaluated twice (a retry, a second instance) is queued once. While a domain is silenced or in
+maintenance only the card's update is queued (editing a card in place posts nothing).
 """
 
 from __future__ import annotations
@@ -82,13 +83,16 @@ class SlackNotifier:
 
     def notify(self, incident: Incident, events: Sequence[IncidentEvent]) -> None:
         now = self._clock()
+        urls = self._delist_urls([*incident.listings, *(e.data.listing for e in events
+                                                         if isinstance(e.data, Listed | Delisted))])
         # A quiet domain posts nothing the bot decided on its own; what a person did (a click) still shows.
+        # A card already out is still edited in place (that posts nothing), so it never shows an incident
+        # as it was when the quiet began: resolved since, or grown.
         quiet = self._quiet(incident.domain, now) if self._quiet else None
         if quiet is not None and not any(event.actor for event in events):
             log.info("incident %d: %s until %s, nothing posted", incident.id, quiet.kind, quiet.until)
+            self._update_card(incident, now, urls, quiet)
             return
-        urls = self._delist_urls([*incident.listings, *(e.data.listing for e in events
-                                                         if isinstance(e.data, Listed | Delisted))])
         card = self._card(incident, now, urls, quiet)
         rows = [
             OutboxRow(
@@ -101,27 +105,25 @@ class SlackNotifier:
         ]
         for event in events:
             rows += self._event_rows(incident, event, now, urls)
-        rows.append(
-            OutboxRow(
-                dedupe_key=f"incident:{incident.id}:update:{_digest(card)}:{now.isoformat()}",
-                incident_id=incident.id,
-                action=Action.UPDATE_CARD,
-                channel=None,
-                payload=card,
-            )
-        )
+        rows.append(self._update_row(incident, card, now))
         inserted = self._enqueue(rows)
         log.debug("incident %d: %d event(s), %d outbox row(s) queued", incident.id, len(events), inserted)
 
     def refresh_card(self, incident: Incident) -> None:
-        """The card edited in place, quiet or not (a silence was set or lifted); only once it is posted or queued."""
-        if not queued(self._engine, f"incident:{incident.id}:card"):
-            return
+        """The card edited in place, quiet or not (a silence was set, lifted or is over)."""
         now = self._clock()
         quiet = self._quiet(incident.domain, now) if self._quiet else None
-        card = self._card(incident, now, self._delist_urls(list(incident.listings)), quiet)
-        self._enqueue([OutboxRow(dedupe_key=f"incident:{incident.id}:update:{_digest(card)}:{now.isoformat()}",
-                                 incident_id=incident.id, action=Action.UPDATE_CARD, channel=None, payload=card)])
+        self._update_card(incident, now, self._delist_urls(list(incident.listings)), quiet)
+
+    def _update_card(self, incident: Incident, now: datetime, urls: Mapping[Listing, str], quiet: Quiet | None) -> None:
+        """Only once the card is posted or its post is queued: an update never stands in for the card."""
+        if queued(self._engine, f"incident:{incident.id}:card"):
+            self._enqueue([self._update_row(incident, self._card(incident, now, urls, quiet), now)])
+
+    @staticmethod
+    def _update_row(incident: Incident, card: dict[str, Any], now: datetime) -> OutboxRow:
+        return OutboxRow(dedupe_key=f"incident:{incident.id}:update:{_digest(card)}:{now.isoformat()}",
+                         incident_id=incident.id, action=Action.UPDATE_CARD, channel=None, payload=card)
 
     @staticmethod
     def _card(incident: Incident, now: datetime, urls: Mapping[Listing, str], quiet: Quiet | None) -> dict[str, Any]:

@@ -264,3 +264,15 @@ def queued(engine: Engine, dedupe_key: str) -> bool:
     """Whether a row of this key was ever queued (sent, waiting or dead)."""
     with engine.connect() as conn:
         return bool(conn.scalar(select(exists().where(outbox.c.dedupe_key == dedupe_key[:200]))))
+
+
+def latest_card(engine: Engine, incident_id: int) -> dict[str, Any] | None:
+    """The payload of the incident's newest card row (its post or an update, sent or waiting): what the card
+    says, or is about to. None when it has none, or when Slack refused the newest (a dead letter is sent
+    again by `outbox retry`, not by a new row every minute)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(outbox.c.payload, outbox.c.dead_at).where(
+            outbox.c.incident_id == incident_id,
+            outbox.c.action.in_([Action.POST_CARD.value, Action.UPDATE_CARD.value]))
+            .order_by(outbox.c.id.desc()).limit(1)).first()
+    return dict(row.payload) if row is not None and row.dead_at is None else None

@@ -30,6 +30,13 @@ def location_of(conn: Connection, incident_id: int, role: str = CARD) -> Message
     return MessageLocation(channel=str(row.channel), ts=str(row.ts), permalink=row.permalink) if row else None
 
 
+def posted_at(conn: Connection, incident_id: int, role: str = CARD) -> datetime | None:
+    """When the incident's `role` message was posted; None while it is not."""
+    found = conn.scalar(select(slack_messages.c.posted_at).where(
+        slack_messages.c.incident_id == incident_id, slack_messages.c.role == role))
+    return utc(found) if found is not None else None
+
+
 def keep_permalink(conn: Connection, incident_id: int, permalink: str, role: str = CARD) -> None:
     conn.execute(update(slack_messages).where(slack_messages.c.incident_id == incident_id,
                                               slack_messages.c.role == role).values(permalink=permalink[:500]))

@@ -134,7 +134,7 @@ def test_allowed_channels_and_users_refuse_politely(engine: Engine, slack: Slack
     url, stop = serve(make_wsgi(app, lambda: True))
     try:
         runner = SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
-        assert "only take requests in the channels" in reply(runner.command("example.com")[1])
+        assert "only take requests in the channels" in reply(runner.command("example.com", channel="C0ELSEWHERE")[1])
         refused = reply(runner.command("example.com", channel="C0OPS", user="U0MALLORY")[1])
         assert "not on my list" in refused
         assert reply(runner.command("example.com", channel="C0OPS")[1]) == "Checking example.com…"

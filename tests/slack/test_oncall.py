@@ -7,23 +7,28 @@ outbox delivery to the Slack stand-in; slash commands are signed HTTP requests t
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from bot.config import Settings, settings_from_mapping
+from bot.models import EventData, Grew, Incident, IncidentEvent, IncidentState, Resolved
+from bot.monitor.quiet import Quiet, QuietKind
 from bot.runner import build_notifier
-from bot.slack import incident_ops
+from bot.slack import incident_ops, oncall_blocks
+from bot.slack.access import admitted_channels
 from bot.slack.app import web_client
 from bot.slack.delivery import deliver_outbox
 from bot.slack.gateway import SlackGateway
-from bot.slack.oncall import run_oncall
+from bot.slack.oncall import QUIET_MARKER, run_oncall
 from bot.slack.text_render import render_text
 from bot.slack.wsgi import make_wsgi
+from bot.store.incidents_store import save, transact
 from tests.servers.slack_api import SlackStandIn
-from tests.slack.conftest import CHANNEL, TOKEN, Clock, FakeChecker, SlackApp, build, serve, store_incident
+from tests.slack.conftest import CHANNEL, T0, TOKEN, Clock, FakeChecker, SlackApp, build, serve, store_incident
 
 SHOP = "C0SHOP"
 
@@ -73,6 +78,20 @@ def opened(bot: Bot, domain: str) -> Any:
     return incident
 
 
+def evolve(bot: Bot, before: Incident, after: Incident, data: EventData) -> Incident:
+    """One step of the evaluation: the incident saved with its event, announced, delivered."""
+    event = IncidentEvent(incident_id=before.id, at=bot.clock(), data=data)
+    stored = transact(bot.engine, lambda conn: save(conn, before, after, (event,))[0])
+    bot.notifier.notify(stored, [event])
+    bot.deliver()
+    return stored
+
+
+def card_now(slack: SlackStandIn) -> str:
+    """What the card says after its latest edit."""
+    return " ".join(render_text(slack.of("chat.update")[-1].body, width=300).split())
+
+
 def test_two_domains_on_two_routes_get_their_cards_in_their_own_channels(bot: Bot) -> None:
     opened(bot, "example.com")
     opened(bot, "eu.shop.example")
@@ -81,8 +100,8 @@ def test_two_domains_on_two_routes_get_their_cards_in_their_own_channels(bot: Bo
 
 
 def test_an_unacknowledged_incident_is_reminded_on_time_and_never_after_acknowledge(bot: Bot) -> None:
-    incident = opened(bot, "shop.example")  # opened at T-30m: the first reminder is due at once
-    bot.clock.now -= timedelta(minutes=1)
+    incident = opened(bot, "shop.example")  # the card is out now: the first reminder is due in 30 minutes
+    bot.clock.advance(minutes=29)
     bot.oncall()
     assert bot.thread(SHOP) == [], "29 minutes unacknowledged: not yet"
     bot.clock.advance(minutes=2)
@@ -213,3 +232,82 @@ def test_app_home_shows_who_silenced_a_domain_and_why(app: SlackApp) -> None:
 
 def test_the_usage_names_the_silence_commands(app: SlackApp) -> None:
     assert "/bouncecheck silence example.com 2h [reason]" in said(app.command("help")[1])
+
+
+def test_reminders_count_from_when_a_held_back_card_was_posted(app: SlackApp, bot: Bot) -> None:
+    app.command("silence shop.example 2h migration")
+    opened(bot, "shop.example")  # opened 30 minutes ago, its card held back
+    bot.clock.advance(hours=2, minutes=1)
+    bot.oncall()
+    assert len(bot.cards(SHOP)) == 1
+    bot.clock.advance(minutes=1)
+    bot.oncall()
+    assert bot.thread(SHOP) == [], "the card is a minute old: people have not had their 30 minutes"
+    bot.clock.advance(minutes=30)
+    bot.oncall()
+    [reminder] = bot.thread(SHOP)
+    assert reminder.startswith("⏰ <!subteam^S0ONCALL> Nobody has acknowledged incident")
+
+
+def test_a_card_out_before_a_silence_keeps_up_and_drops_the_silence_once_it_is_over(app: SlackApp, bot: Bot) -> None:
+    incident = opened(bot, "shop.example")
+    app.command("silence shop.example 1h")
+    app.slack.wait_for(lambda: app.slack.of("chat.update"))
+    bot.clock.advance(minutes=20)
+    grown = replace(incident, bounces_in_window=900, peak=900, updated_at=bot.clock.now)
+    evolve(bot, incident, grown, Grew(previous=120, count=900))
+    during = card_now(app.slack)
+    assert "Bounces in window: 900 (threshold 50)" in during, "edited in place: that posts nothing"
+    assert "🔕 Silenced by @U0ALICE" in during
+    assert bot.thread(SHOP) == [] and len(bot.cards(SHOP)) == 1, "no reply, no new card while silenced"
+    bot.clock.advance(hours=1)  # the silence ran out: nobody lifted it
+    bot.oncall()
+    after = card_now(app.slack)
+    assert "Bounces in window: 900" in after and "Silenced" not in after
+    edits = len(app.slack.of("chat.update"))
+    for _ in range(3):
+        bot.clock.advance(minutes=1)
+        bot.oncall()
+    assert len(app.slack.of("chat.update")) == edits, "refreshed once, not every minute"
+
+
+def test_an_incident_resolved_during_a_silence_ends_resolved_on_its_card(app: SlackApp, bot: Bot) -> None:
+    incident = opened(bot, "shop.example")
+    app.command("silence shop.example 2h migration")
+    app.slack.wait_for(lambda: app.slack.of("chat.update"))
+    bot.clock.advance(minutes=30)
+    now = bot.clock.now
+    evolve(bot, incident, replace(incident, state=IncidentState.RESOLVED, resolved_at=now, updated_at=now),
+           Resolved(by_person=False))
+    resolved = card_now(app.slack)
+    assert "Resolved" in resolved and "🔴 Open" not in resolved and "Silenced" not in resolved
+    assert bot.thread(SHOP) == [], "the resolution's reply is a post: it stays out while silenced"
+    bot.clock.advance(hours=3)
+    bot.oncall()
+    assert card_now(app.slack) == resolved and len(bot.cards(SHOP)) == 1
+
+
+def test_the_quiet_marker_is_how_a_quiet_line_ends() -> None:
+    for kind in QuietKind:
+        quiet = Quiet(domain="shop.example", kind=kind, until=T0, by="U0ALICE", reason="MX move")
+        assert oncall_blocks.quiet_line(quiet).endswith(QUIET_MARKER)
+
+
+def test_route_channels_and_the_ops_channel_pass_allowed_channels(
+        engine: Engine, slack: SlackStandIn, clock: Clock) -> None:
+    route = {"domains": ["shop.example"], "channel": SHOP}
+    settings = settings_from_mapping({"slack": {"api_url": slack.api_url, "channel": CHANNEL,
+                                                "ops_channel": "C0BOTOPS", "allowed_channels": ["C0TRIAGE"]},
+                                      "routes": [route]})
+    assert admitted_channels(settings) == {"C0TRIAGE", CHANNEL, SHOP, "C0BOTOPS"}
+    open_to_all = settings_from_mapping({"slack": {"channel": CHANNEL}, "routes": [route]})
+    assert admitted_channels(open_to_all) == frozenset(), "no allowed_channels: every channel"
+    services, wsgi_app = build(settings, engine, slack, clock)
+    url, stop = serve(make_wsgi(wsgi_app, lambda: True))
+    try:
+        app = SlackApp(url=url, services=services, checker=FakeChecker(), slack=slack, engine=engine, clock=clock)
+        for channel in ("C0TRIAGE", CHANNEL, SHOP, "C0BOTOPS"):
+            assert said(app.command("silences", channel=channel)[1]).startswith("No domain is silenced"), channel
+        assert "only take requests in the channels" in said(app.command("silences", channel="C0RANDOM")[1])
+    finally:
+        stop()
