@@ -73,7 +73,7 @@ def record_read(conn: Connection, source: str, *, now: datetime, cursor: Any,
                 totals: Mapping[str, tuple[datetime, timedelta, int]], notes: Sequence[str] = (),
                 senders: Mapping[tuple[str, datetime], int] | None = None,
                 sender_domains: Mapping[str, str] | None = None, reads: int = 0,
-                counting_since: datetime | None = None) -> None:
+                counting_since: datetime | None = None, replaces_since: datetime | None = None) -> None:
     """A successful read: its counts added, its totals replaced, its cursor and health saved together.
 
     `reads` is what `state_of` said before the read: the source's row is claimed first, and when
@@ -81,6 +81,12 @@ def record_read(conn: Connection, source: str, *, now: datetime, cursor: Any,
     whole transaction back. `sender_domains` maps a sender's domain to the monitored one it counts
     for (a subdomain's sender for its parent); `counting_since`, when set, replaces the stored one."""
     _claim(conn, source, reads)
+    if replaces_since is not None:  # counted again from then: replace, do not add a second time
+        conn.execute(sent_counts.delete().where(sent_counts.c.source == source,
+                                                sent_counts.c.minute >= utc(replaces_since)))
+        whole_hour = replaces_since.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        conn.execute(sent_senders.delete().where(sent_senders.c.source == source,
+                                                 sent_senders.c.hour >= utc(whole_hour)))
     for (domain, minute), n in counts.items():
         _add(conn, source, domain, minute, n)
     by_hour: Counter[tuple[str, datetime]] = Counter()

@@ -52,6 +52,9 @@ class Collected:
     helo_names: set[str] = field(default_factory=set)
     outbound_ips: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    # the read counted everything from this moment again (a Sent folder rebuilt, a cursor not understood):
+    # its counts replace the stored ones from then on instead of adding to them
+    replaces_since: datetime | None = None
 
 
 def sender_key(address: str) -> str:

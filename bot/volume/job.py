@@ -55,7 +55,8 @@ def _collect(engine: Engine, source: VolumeSettings, settings: Settings, env: Ma
             volume_store.record_read(conn, source.name, now=now, cursor=cursor, counts=counts,
                                      totals=collected.totals, notes=collected.notes, senders=collected.senders,
                                      sender_domains=owners, reads=state.reads,
-                                     counting_since=_counting_since(source, settings, state, collected, now))
+                                     counting_since=_counting_since(source, settings, state, collected, now),
+                                     replaces_since=collected.replaces_since)
             _learn_servers(conn, source, settings, collected, now)
     except volume_store.ReadMeanwhile:
         log.info("volume source %s: read by another instance meanwhile; its counts are theirs", source.name)

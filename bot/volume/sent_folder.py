@@ -43,6 +43,7 @@ def count_sent(mailbox: MailboxSettings, folder: str, domains: Sequence[str], si
     collected = Collected()
     cursor = _cursor(seen_uid)
     if seen_uid and cursor is None:
+        collected.replaces_since = since
         collected.notes.append(f"sent folder {folder!r}: cursor {seen_uid!r} not understood; read again since "
                                f"{since:%Y-%m-%d}")
     # Without archive_folder, ImapSource opens folders with EXAMINE: this reader never writes.
@@ -51,6 +52,7 @@ def count_sent(mailbox: MailboxSettings, folder: str, domains: Sequence[str], si
         source.connect()
         pending = source.pending(folder, cursor, since)
         if cursor is not None and pending.reread:
+            collected.replaces_since = since
             collected.notes.append(f"sent folder {folder!r}: UIDVALIDITY changed from {cursor.uidvalidity} to "
                                    f"{pending.uidvalidity} (folder rebuilt): counted again since {since:%Y-%m-%d}")
         nameless = 0

@@ -108,3 +108,27 @@ def test_a_v6_store_keeps_its_cards_and_gains_their_permalinks(tmp_path: Path) -
         assert versions == [version for version, _ in MIGRATIONS]
     finally:
         engine.dispose()
+
+
+def test_a_read_that_counted_a_span_again_replaces_it(tmp_path: Path) -> None:
+    """A Sent folder rebuilt (new UIDVALIDITY) is counted again from the window's start: not twice."""
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import volume_store
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'v.db'}")
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    minute = now - timedelta(minutes=30)
+    try:
+        counts = Counter({("example.com", minute): 150})
+        with engine.begin() as conn:
+            volume_store.record_read(conn, "sent", now=now, cursor="1:150", counts=counts, totals={})
+        with engine.begin() as conn:
+            volume_store.record_read(conn, "sent", now=now + timedelta(minutes=1), cursor="2:150", counts=counts,
+                                     totals={}, reads=1, replaces_since=now - timedelta(hours=1))
+        with engine.connect() as conn:
+            assert volume_store.sent_between(conn, ["sent"], ["example.com"], now - timedelta(hours=1),
+                                             now)["example.com"] == 150
+    finally:
+        engine.dispose()
