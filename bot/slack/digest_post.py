@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.digest import period_of, read_digest
 from bot.routing import route_for
 from bot.slack.digest_blocks import digest_messages
-from bot.store.outbox_store import Action, OutboxRow, enqueue, parent_state
+from bot.store.outbox_store import Action, OutboxRow, enqueue, queued
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def queue_due_digests(engine: Engine, settings: Settings, now: datetime) -> int:
     grouped = channel_domains(settings)
     # a channel queued already costs no reading; its parts were queued with its first message
     due = {channel: domains for channel, domains in grouped.items()
-           if parent_state(engine, digest_key(channel, end)) is None}
+           if not queued(engine, digest_key(channel, end))}
     if not due:
         return 0
     digest = read_digest(engine, [d for domains in due.values() for d in domains], start, end)
@@ -48,9 +48,9 @@ def queue_due_digests(engine: Engine, settings: Settings, now: datetime) -> int:
                       channel=channel, payload=message.payload())
             for channel, domains in due.items()
             for part, message in enumerate(digest_messages(digest, domains, counted_at=now, tz=tz), 1)]
-    queued = enqueue(engine, rows, now)
-    log.info("digest for %s: %d message(s) queued in %d channel(s)", end.isoformat(), queued, len(due))
-    return queued
+    stored = enqueue(engine, rows, now)
+    log.info("digest for %s: %d message(s) queued in %d channel(s)", end.isoformat(), stored, len(due))
+    return stored
 
 
 def channel_domains(settings: Settings) -> dict[str, list[str]]:

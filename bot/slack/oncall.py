@@ -19,17 +19,13 @@ from bot.monitor.escalation import due_step
 from bot.monitor.quiet import Quiet, quiet_for
 from bot.routing import route_for
 from bot.slack.notifier import SlackNotifier
-from bot.slack.oncall_blocks import reminder
+from bot.slack.oncall_blocks import QUIET_MARKER, reminder
 from bot.store import outbox_store
 from bot.store.incidents_store import unresolved
 from bot.store.silences_store import running
 from bot.store.slack_messages import posted_at
 
 log = logging.getLogger(__name__)
-
-# How oncall_blocks.quiet_line ends: a card that says it is quiet (a test holds the two together)
-QUIET_MARKER = "Bounces are counted; nothing is posted."
-
 
 def current_quiet(engine: Engine, settings: Settings, domain: str, now: datetime) -> Quiet | None:
     """The domain's silence or maintenance window in force at `now`, if any."""

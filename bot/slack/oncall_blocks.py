@@ -18,12 +18,16 @@ def reminder(incident: Incident, *, mention: str, now: datetime) -> blocks.Messa
     return blocks.Message(text=text, blocks=(blocks.section(text),))
 
 
+# How every quiet line ends: the on-call job reads it back to tell a card that still says it is quiet
+QUIET_MARKER = "Bounces are counted; nothing is posted."
+
+
 def quiet_line(quiet: Quiet) -> str:
     """"🔕 Silenced by @x until …: reason" — on the card, App Home and the silences list."""
     maintenance = quiet.kind is QuietKind.MAINTENANCE
     head = "🔧 Maintenance window" if maintenance else f"🔕 Silenced by {blocks.user(quiet.by)}"
     reason = f": {blocks.inert(quiet.reason)}" if quiet.reason else ""
-    return f"{head} until {blocks.when(quiet.until)}{reason}. Bounces are counted; nothing is posted."
+    return f"{head} until {blocks.when(quiet.until)}{reason}. {QUIET_MARKER}"
 
 
 def silenced(quiet: Quiet) -> blocks.Message:
