@@ -88,17 +88,14 @@ def record_read(conn: Connection, source: str, *, now: datetime, cursor: Any,
         conn.execute(sent_senders.delete().where(sent_senders.c.source == source,
                                                  sent_senders.c.hour >= utc(whole_hour)))
     for (domain, minute), n in counts.items():
-        _add(conn, source, domain, minute, n)
+        _add_count(conn, sent_counts, {"source": source, "domain": domain, "minute": utc(minute)}, n)
     by_hour: Counter[tuple[str, datetime]] = Counter()
     for (address, minute), n in (senders or {}).items():
         by_hour[(sender_key(address), minute.replace(minute=0, second=0, microsecond=0))] += n
     for (sender, hour), n in by_hour.items():
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         domain = sender.rpartition("@")[2]
-        statement: Any = insert(sent_senders).values(source=source, sender=sender[:320], hour=utc(hour),
-                                                     domain=(sender_domains or {}).get(domain, domain), count=n)
-        conn.execute(statement.on_conflict_do_update(index_elements=["source", "sender", "hour"],
-                                                     set_={"count": sent_senders.c.count + n}))
+        _add_count(conn, sent_senders, {"source": source, "sender": sender[:320], "hour": utc(hour)}, n,
+                   domain=(sender_domains or {}).get(domain, domain))
     for domain, (at, span, n) in totals.items():
         _upsert(conn, sent_totals, {"source": source, "domain": domain},
                 {"at": utc(at), "span_seconds": int(span.total_seconds()), "count": n})
@@ -115,9 +112,10 @@ def _claim(conn: Connection, source: str, seen: int) -> None:
                                                         volume_sources.c.reads == seen)
                            .values(reads=seen + 1)).rowcount
     if not claimed and seen == 0:  # the source's first row
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        statement: Any = insert(volume_sources).values(source=source, reads=1)
-        claimed = conn.execute(statement.on_conflict_do_nothing(index_elements=["source"])).rowcount
+        statement = _insert(conn, volume_sources).values(source=source, reads=1)
+        # the rows it returns, not rowcount: an insert's rowcount is -1 on PostgreSQL (outbox_store.enqueue)
+        claimed = len(conn.execute(statement.on_conflict_do_nothing(index_elements=["source"])
+                                   .returning(volume_sources.c.source)).all())
     if not claimed:
         raise ReadMeanwhile(f"volume source {source} was read by another instance meanwhile")
 
@@ -178,14 +176,17 @@ def prune(conn: Connection, before: datetime) -> int:
     return int(conn.execute(sent_counts.delete().where(sent_counts.c.minute < utc(before))).rowcount or 0)
 
 
-def _add(conn: Connection, source: str, domain: str, minute: datetime, n: int) -> None:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement: Any = insert(sent_counts).values(source=source, domain=domain, minute=utc(minute), count=n)
-    conn.execute(statement.on_conflict_do_update(index_elements=["source", "domain", "minute"],
-                                                 set_={"count": sent_counts.c.count + n}))
+def _insert(conn: Connection, table: Any) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on both stores."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _add_count(conn: Connection, table: Any, key: Mapping[str, Any], n: int, **values: Any) -> None:
+    """`n` more in the row of `key` (created at `n`)."""
+    statement = _insert(conn, table).values(**key, **values, count=n)
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={"count": table.c.count + n}))
 
 
 def _upsert(conn: Connection, table: Any, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement: Any = insert(table).values(**key, **values)
+    statement = _insert(conn, table).values(**key, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
