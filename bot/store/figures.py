@@ -115,13 +115,17 @@ def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settin
                                                    since) if since else {})
     own = _own_failed(conn, covered, start, now)
     failed = {d: n for (d, action), n in _counts_by_action(conn, covered, start, now).items() if action == "failed"}
+    # one read per source for all its domains, not one per domain
+    counted = {v.name: volume_store.sent_between(conn, [v.name], covered, start, now)
+               for v in settings.volume if v.kind != "prometheus"}
+    totals = {v.name: volume_store.totals_of(conn, v.name, covered) for v in settings.volume if v.kind == "prometheus"}
     out: dict[str, SentVolume | str] = {}
     for domain in covered:
         sent, problems = 0, []
         for source in covering[domain]:
             problem = health[source.name].healthy(now, source.stale_after, monitor.window)
             if source.kind == "prometheus" and not problem:
-                found = volume_store.totals_of(conn, source.name, [domain]).get(domain)
+                found = totals[source.name].get(domain)
                 if found is None or now - found[0] > source.stale_after:
                     problem = f"volume source {source.name} has no fresh count for {domain}"
                 elif found[1] != monitor.window:
@@ -129,7 +133,7 @@ def read_volumes(conn: Connection, domains: Sequence[str], now: datetime, settin
                 else:
                     sent += found[2]
             elif not problem:
-                sent += volume_store.sent_between(conn, [source.name], [domain], start, now)[domain]
+                sent += counted[source.name][domain]
             if problem:
                 problems.append(problem)
         if problems:
