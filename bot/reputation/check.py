@@ -34,7 +34,7 @@ from bot.reputation.dnsbl import Blacklists, ptr_name
 from bot.reputation.posture import Dmarc, build_posture, check_dmarc
 from bot.reputation.resolver import Resolver, shared_resolver
 from bot.reputation.servers import DomainLookups, LearnedServers, domain_lookups, servers_from
-from bot.reputation.targets import MAX_IPS, Source, TargetIP, merge_sources, ptr, remembered_walk
+from bot.reputation.targets import MAX_IPS, Source, TargetIP, canonical_ip, merge_sources, ptr, remembered_walk
 from bot.reputation.zones import ZoneType, build_catalogue
 
 MAX_TARGET_CHARS = 320  # an email address at most; a domain name is 253
@@ -340,7 +340,7 @@ class _Run:
 
     def _start(self, ip: str, *, force: bool = False) -> None:
         """Start an IP's lookups the moment the IP is known (up to MAX_IPS before the walk ends)."""
-        ip = str(ipaddress.ip_address(ip))
+        ip = canonical_ip(ip)
         if ip not in self._jobs and (force or len(self._jobs) < MAX_IPS):
             self._jobs[ip] = asyncio.ensure_future(self.ip(TargetIP(ip=ip, sources=())))
 
@@ -376,11 +376,3 @@ def _valid_ips(ips: Iterable[str]) -> list[str]:
             continue
     return valid
 
-
-def canonical_ip(text: str) -> str:
-    """An IP as the blocklists know it: "::ffff:192.0.2.1" is the IPv4 address, which IPv4 lists are
-    asked about (in its IPv6 form no list would ever name it: a ✅ nobody could back)."""
-    address = ipaddress.ip_address(text)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)

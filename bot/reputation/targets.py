@@ -118,10 +118,19 @@ def merge_sources(found: Iterable[tuple[str, Source]], limit: int = MAX_IPS) -> 
     """(ip, source) pairs → one entry per IP with all its sources, first-found order, capped."""
     sources: dict[str, dict[str, None]] = {}
     for ip, source in found:
-        key = str(ipaddress.ip_address(ip))
+        key = canonical_ip(ip)
         if key in sources or len(sources) < limit:
             sources.setdefault(key, {})[source.value] = None
     return tuple(TargetIP(ip=ip, sources=tuple(s)) for ip, s in sources.items())
+
+
+def canonical_ip(text: str) -> str:
+    """An IP as the blocklists know it: "::ffff:192.0.2.1" is the IPv4 address, which IPv4 lists are
+    asked about (in its IPv6 form no list would ever name it: a ✅ nobody could back)."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 # --------------------------------------------------------------------------- lookups (I/O)
