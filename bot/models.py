@@ -402,6 +402,11 @@ class SentVolume:
         return self.rate_alerting or self.other >= threshold > 0
 
 
+def alerting(count: int, threshold: int, volume: SentVolume | None) -> bool:
+    """Whether a domain's window opens an incident: by count, or with a rate as `SentVolume.alerting`."""
+    return volume.alerting(count, threshold) if volume is not None else count >= threshold > 0
+
+
 class ResolutionOutcome(StrEnum):
     """What the person resolving an incident says of the cause the bot named."""
 

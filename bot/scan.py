@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from bot import metrics
 from bot.config import Settings, environ, said
 from bot.mail.scanner import FolderResult, ScanContext, scan_all, watch_mailbox
-from bot.models import SentVolume
+from bot.models import SentVolume, alerting
 from bot.monitor.learning import learn_missing
 from bot.monitor.wording import rate_said
 from bot.store import volume_store
@@ -176,12 +176,11 @@ def summary_text(summary: ScanSummary, settings: Settings) -> str:
         lines.append("no mailboxes configured")
     window = said(settings.monitor.window)
     for d in summary.domains:
-        alerting = (d.volume.alerting(d.bounces_in_window, d.threshold) if d.volume
-                    else d.bounces_in_window >= d.threshold > 0)
+        above = alerting(d.bounces_in_window, d.threshold, d.volume)
         rate = (f"; our bounce rate {rate_said(d.volume)}" if d.volume
                 else f"; bounce rate unknown: {d.volume_note}" if d.volume_note else "")
         lines.append(f"{d.domain}: {d.bounces_in_window} bounces in the last {window} "
-                     f"(threshold {d.threshold}){rate}{'  ABOVE THRESHOLD' if alerting else ''}")
+                     f"(threshold {d.threshold}){rate}{'  ABOVE THRESHOLD' if above else ''}")
     for source in summary.volume_sources:
         if source.problem:
             lines.append(f"  ⚠ {source.problem}")

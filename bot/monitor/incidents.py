@@ -43,6 +43,7 @@ from bot.models import (
     Resolved,
     SentVolume,
     Snoozed,
+    alerting,
 )
 from bot.monitor.wording import share, span
 
@@ -67,9 +68,7 @@ class Observation:
     @property
     def alerting(self) -> bool:
         """By count; with a rate, as `SentVolume.alerting` judges it."""
-        if self.volume is None:
-            return self.count >= self.threshold > 0
-        return self.volume.alerting(self.count, self.threshold)
+        return alerting(self.count, self.threshold, self.volume)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -42,6 +42,7 @@ from bot.models import (
     Snoozed,
     Verdict,
     ZoneResult,
+    alerting,
 )
 from bot.monitor.incidents import resolution_words
 from bot.monitor.wording import others_said, rate_said
@@ -135,9 +136,7 @@ class BounceFigures:
     @property
     def alerting(self) -> bool:
         """As the evaluation judges it (bot/monitor/incidents.Observation.alerting)."""
-        if self.volume is None:
-            return self.in_window >= self.threshold > 0
-        return self.volume.alerting(self.in_window, self.threshold)
+        return alerting(self.in_window, self.threshold, self.volume)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
