@@ -260,7 +260,7 @@ def test_a_compromised_sender_is_a_jump_in_its_own_volume(engine: Engine, tmp_pa
     assert incident.diagnosis is not None
     said = " ".join(incident.diagnosis.evidence)
     # senders are counted in clock hours: the span is said from the hour, never as "the last hour"
-    assert re.search(r"alice@example\.com sent 3,000 messages since \d\d:00 UTC, \d{3}× its usual \d\.", said), said
+    assert re.search(r"alice@example\.com sent 3,000 messages since \d\d:00 UTC, \d+× its usual \d+\.", said), said
     assert "news@example.com sent" not in said, "its usual volume: no jump"
 
 
