@@ -304,8 +304,7 @@ def ascii_domain(name: str) -> str:
     if name.isascii():
         return name
     try:
-        return ".".join(idna.encode(label, uts46=True).decode("ascii") if not label.isascii() else label
-                        for label in name.split("."))
+        return idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
         raise ValueError(f"{name!r} is not a domain name") from None
 
@@ -313,7 +312,8 @@ def ascii_domain(name: str) -> str:
 def _domain_patterns(names: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for name in names:
-        pattern = ascii_domain(name) if name.strip().strip("*.") else name.strip()
+        wild, rest = ("*.", name.strip()[2:]) if name.strip().startswith("*.") else ("", name)
+        pattern = wild + ascii_domain(rest) if rest.strip().strip("*.") else name.strip()
         if not _DOMAIN_PATTERN.match(pattern):
             raise ValueError(f"{name!r} is not a domain or a pattern such as '*.example.com'")
         out.append(pattern)

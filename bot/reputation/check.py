@@ -25,9 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import idna
-
-from bot.config import DNSSettings, Settings, environ, secret
+from bot.config import DNSSettings, Settings, ascii_domain, environ, secret
 from bot.errors import ConfigError, DNSError, UsageError
 from bot.models import CheckResult, IPCheck, ListingStatus, Posture, Verdict, ZoneResult
 from bot.reputation.dnsbl import Blacklists, ptr_name
@@ -122,8 +120,8 @@ def _ascii_domain(text: str) -> str:
     if len(name) > 253:
         raise UsageError(f"domain name too long ({len(name)} characters, 253 allowed)")
     try:
-        ascii_name = idna.encode(name, uts46=True).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError) as exc:  # its words name code points: say ours instead
+        ascii_name = ascii_domain(name)  # the config reads its domains the same way
+    except ValueError as exc:  # idna's words name code points: say ours instead
         raise _not_a_target(text) from exc
     labels = ascii_name.split(".")
     if len(ascii_name) > 253:
